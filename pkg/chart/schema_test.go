@@ -1,0 +1,188 @@
+package chart
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+type badValueCase struct {
+	name   string
+	mutate func(v map[string]any)
+	// path and message fragment of the violation expected
+	path, msg string
+}
+
+func pool(v map[string]any, name string) map[string]any {
+	pools := v["nodePools"].(map[string]any)
+	p, ok := pools[name].(map[string]any)
+	if !ok {
+		p = map[string]any{}
+		pools[name] = p
+	}
+	return p
+}
+
+// badValueCases each break one rule of values.schema.json, starting from
+// testdata/minimal.values.yaml. (min <= max for autoscale cannot be said in
+// JSON Schema; fleetctl's validator checks it.)
+func badValueCases() []badValueCase {
+	return []badValueCase{
+		{"name not a DNS label", func(v map[string]any) { v["name"] = "Atlantic_AKS" }, "name", "does not match pattern"},
+		{"name too long", func(v map[string]any) { v["name"] = strings.Repeat("a", 64) }, "name", "maxLength"},
+		{"name contains microsoft", func(v map[string]any) { v["name"] = "microsoft-aks" }, "name", "must not contain 'microsoft'"},
+		{"name contains windows", func(v map[string]any) { v["name"] = "aks-windows" }, "name", "must not contain 'windows'"},
+		{"name too long for a DNS prefix", func(v map[string]any) { v["name"] = strings.Repeat("a", 55) }, "name", "used as DNS prefix"},
+		{"missing name", func(v map[string]any) { delete(v, "name") }, "name", "required"},
+		{"bad dnsPrefix", func(v map[string]any) { v["dnsPrefix"] = "-bad" }, "dnsPrefix", "does not match pattern"},
+		{"version without v", func(v map[string]any) { v["kubernetesVersion"] = "1.33.2" }, "kubernetesVersion", "does not match pattern"},
+		{"version without patch", func(v map[string]any) { v["kubernetesVersion"] = "v1.33" }, "kubernetesVersion", "does not match pattern"},
+		{"bad skuTier", func(v map[string]any) { v["skuTier"] = "Gold" }, "skuTier", "value must be one of"},
+		{"bad network plugin", func(v map[string]any) { v["network"] = map[string]any{"plugin": "flannel"} }, "network.plugin", "value must be one of"},
+		{"bad network policy", func(v map[string]any) { v["network"] = map[string]any{"policy": "weave"} }, "network.policy", "value must be one of"},
+		{"bad outboundType", func(v map[string]any) { v["network"] = map[string]any{"outboundType": "nat"} }, "network.outboundType", "value must be one of"},
+		{"bad service CIDR", func(v map[string]any) { v["network"] = map[string]any{"serviceCidr": "10.0.0.0/33"} }, "network.serviceCidr", "does not match pattern"},
+		{"bad DNS service IP", func(v map[string]any) { v["network"] = map[string]any{"dnsServiceIP": "10.0.0"} }, "network.dnsServiceIP", "does not match pattern"},
+		{"bad flux interval", func(v map[string]any) { v["flux"] = map[string]any{"interval": "ten minutes"} }, "flux.interval", "does not match pattern"},
+		{"bad flux source kind", func(v map[string]any) {
+			v["flux"] = map[string]any{"sourceRef": map[string]any{"kind": "HelmRepository"}}
+		}, "flux.sourceRef.kind", "value must be one of"},
+		{"unknown top-level key", func(v map[string]any) { v["clusterResourceGroup"] = "legacy" }, "clusterResourceGroup", "unknown key"},
+		{"unknown pool key", func(v map[string]any) { pool(v, "system")["replicas"] = 3 }, "nodePools.system.replicas", "unknown key"},
+		{"bad pool name", func(v map[string]any) { pool(v, "Work_1")["mode"] = "User" }, "nodePools.Work_1", "invalid key: must match ^[a-z][a-z0-9]{0,11}$"},
+		{"pool name too long", func(v map[string]any) { pool(v, "abcdefghijklm")["mode"] = "User" }, "nodePools.abcdefghijklm", "invalid key"},
+		{"Windows pool name over 6 chars", func(v map[string]any) {
+			p := pool(v, "windows1")
+			p["mode"], p["vmSize"], p["osType"], p["count"] = "User", "Standard_D4s_v5", "Windows", 1
+		}, "nodePools.windows1", "Windows pool name has at most 6 characters"},
+		{"System pool Windows", func(v map[string]any) { pool(v, "system")["osType"] = "Windows" }, "nodePools.system.osType", "System pool must run Linux"},
+		{"System pool count 0", func(v map[string]any) { pool(v, "system")["count"] = 0 }, "nodePools.system.count", "System pool needs 1 to 1000 nodes"},
+		{"System pool autoscale min 0", func(v map[string]any) {
+			p := pool(v, "system")
+			delete(p, "count")
+			p["autoscale"] = map[string]any{"min": 0, "max": 3}
+		}, "nodePools.system.autoscale.min", "System pool needs at least 1 node"},
+		{"count over 1000", func(v map[string]any) { pool(v, "system")["count"] = 1001 }, "nodePools.system.count", "maximum"},
+		{"negative User count", func(v map[string]any) {
+			p := pool(v, "work")
+			p["mode"], p["vmSize"], p["count"] = "User", "Standard_D4s_v5", -1
+		}, "nodePools.work.count", "minimum"},
+		{"autoscale max over 1000", func(v map[string]any) {
+			p := pool(v, "system")
+			delete(p, "count")
+			p["autoscale"] = map[string]any{"min": 1, "max": 1001}
+		}, "nodePools.system.autoscale.max", "maximum"},
+		{"count with autoscale", func(v map[string]any) { pool(v, "system")["autoscale"] = map[string]any{"min": 1, "max": 3} }, "nodePools.system", "count must be left out when autoscale is set"},
+		{"neither count nor autoscale", func(v map[string]any) { delete(pool(v, "system"), "count") }, "nodePools.system.count", "required"},
+		{"maxPods 300", func(v map[string]any) { pool(v, "system")["maxPods"] = 300 }, "nodePools.system.maxPods", "maximum: got 300, want 250"},
+		{"maxPods 5", func(v map[string]any) { pool(v, "system")["maxPods"] = 5 }, "nodePools.system.maxPods", "minimum"},
+		{"bad mode", func(v map[string]any) { pool(v, "system")["mode"] = "system" }, "nodePools.system.mode", "value must be one of"},
+		{"bad osDiskType", func(v map[string]any) { pool(v, "system")["osDiskType"] = "Premium" }, "nodePools.system.osDiskType", "value must be one of"},
+		{"bad zone", func(v map[string]any) { pool(v, "system")["zones"] = []any{"4"} }, "nodePools.system.zones[0]", "value must be one of"},
+		{"numeric zone out of range", func(v map[string]any) { pool(v, "system")["zones"] = []any{1, 4} }, "nodePools.system.zones[1]", "value must be one of"},
+		{"bad vmSize", func(v map[string]any) { pool(v, "system")["vmSize"] = "D4s_v5" }, "nodePools.system.vmSize", "does not match pattern"},
+		{"no System pool", func(v map[string]any) { pool(v, "system")["mode"] = "User" }, "nodePools", "at least one pool must have mode System"},
+		{"no pools at all", func(v map[string]any) { v["nodePools"] = map[string]any{} }, "nodePools", "at least one pool must have mode System"},
+		{"empty credentials secret", func(v map[string]any) { v["credentials"] = map[string]any{"secretName": ""} }, "credentials.secretName", "minLength"},
+	}
+}
+
+func TestSchemaRejectsBadValues(t *testing.T) {
+	c := loadChart(t)
+	for _, tc := range badValueCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			values := readValues(t, "minimal.values.yaml")
+			tc.mutate(values)
+			objs, err := c.Render(values, testRelease, testNamespace)
+			if err == nil {
+				t.Fatalf("accepted; rendered %d objects", len(objs))
+			}
+			var se *SchemaError
+			if !errors.As(err, &se) {
+				t.Fatalf("error %T %v, want *SchemaError", err, err)
+			}
+			found := false
+			for _, v := range se.Violations {
+				if v.Path == tc.path && strings.Contains(v.Message, tc.msg) {
+					found = true
+					if v.Rule == "" {
+						t.Errorf("violation %v names no schema rule", v)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("no violation at %q containing %q in:\n%v", tc.path, tc.msg, err)
+			}
+			if !strings.Contains(err.Error(), tc.path+": ") {
+				t.Errorf("message does not name %q:\n%v", tc.path, err)
+			}
+			if err := c.Validate(values); err == nil {
+				t.Error("Validate accepts what Render rejects")
+			}
+		})
+	}
+}
+
+func TestSchemaErrorListsEveryViolationOnePerLine(t *testing.T) {
+	c := loadChart(t)
+	values := readValues(t, "minimal.values.yaml")
+	values["name"] = "Bad_Name"
+	values["kubernetesVersion"] = "1.33"
+	pool(values, "system")["maxPods"] = 300
+	err := c.Validate(values)
+	var se *SchemaError
+	if !errors.As(err, &se) {
+		t.Fatalf("Validate: %v", err)
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != 1+len(se.Violations) {
+		t.Errorf("%d lines for %d violations:\n%v", len(lines), len(se.Violations), err)
+	}
+	for _, p := range []string{"name", "kubernetesVersion", "nodePools.system.maxPods"} {
+		if !strings.Contains(err.Error(), "\n  "+p+": ") {
+			t.Errorf("no line for %s:\n%v", p, err)
+		}
+	}
+}
+
+func TestSchemaAcceptsValidVariants(t *testing.T) {
+	c := loadChart(t)
+	cases := map[string]func(v map[string]any){
+		"63-char name with dnsPrefix": func(v map[string]any) {
+			v["name"] = strings.Repeat("a", 63)
+			v["dnsPrefix"] = "short"
+		},
+		"Windows pool of 6 chars": func(v map[string]any) {
+			p := pool(v, "win123")
+			p["mode"], p["vmSize"], p["osType"], p["count"] = "User", "Standard_D4s_v5", "Windows", 0
+		},
+		"12-char Linux pool": func(v map[string]any) {
+			p := pool(v, "abcdefghijkl")
+			p["mode"], p["vmSize"], p["osType"], p["count"] = "User", "Standard_D4s_v5", "Linux", 0
+		},
+		"User pool autoscale from 0": func(v map[string]any) {
+			p := pool(v, "batch")
+			p["mode"], p["vmSize"], p["autoscale"] = "User", "Standard_D4s_v5", map[string]any{"min": 0, "max": 1000}
+		},
+		"System count 1000": func(v map[string]any) { pool(v, "system")["count"] = 1000 },
+		"unquoted zones":    func(v map[string]any) { pool(v, "system")["zones"] = []any{1, 2, 3} },
+		"every enum": func(v map[string]any) {
+			v["skuTier"] = "Premium"
+			v["network"] = map[string]any{"plugin": "none", "policy": "cilium", "outboundType": "userDefinedRouting"}
+			p := pool(v, "system")
+			p["osDiskType"], p["maxPods"], p["osDiskSizeGB"], p["zones"] = "Ephemeral", 250, 2048, []any{"1", "2", "3"}
+		},
+		"OCI source without namespace": func(v map[string]any) {
+			v["flux"] = map[string]any{"sourceRef": map[string]any{"kind": "OCIRepository", "name": "fleet", "namespace": nil}, "interval": "1h30m"}
+		},
+	}
+	for name, mutate := range cases {
+		t.Run(name, func(t *testing.T) {
+			values := readValues(t, "minimal.values.yaml")
+			mutate(values)
+			if err := c.Validate(values); err != nil {
+				t.Errorf("rejected:\n%v", err)
+			}
+		})
+	}
+}

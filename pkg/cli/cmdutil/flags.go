@@ -1,0 +1,63 @@
+package cmdutil
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// AddOutputFlag adds -o/--output with the allowed formats in its help text.
+func AddOutputFlag(cmd *cobra.Command, p *string, def string, allowed ...string) {
+	cmd.Flags().StringVarP(p, "output", "o", def, "output format: one of "+strings.Join(allowed, "|"))
+	_ = cmd.RegisterFlagCompletionFunc("output", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return allowed, cobra.ShellCompDirectiveNoFileComp
+	})
+}
+
+// CheckOutput returns a usage error when format is not allowed.
+func CheckOutput(format string, allowed ...string) error {
+	for _, a := range allowed {
+		if format == a {
+			return nil
+		}
+	}
+	return FlagErrorf("--output %q: must be one of %s", format, strings.Join(allowed, "|"))
+}
+
+// EnumValue is a pflag.Value that accepts only the listed values (case-insensitively, stored in the
+// listed spelling) and names them in its help text.
+type EnumValue struct {
+	allowed []string
+	value   string
+}
+
+// NewEnum returns an EnumValue with a default (may be "").
+func NewEnum(def string, allowed ...string) *EnumValue {
+	return &EnumValue{allowed: allowed, value: def}
+}
+
+func (e *EnumValue) String() string { return e.value }
+func (e *EnumValue) Type() string   { return "string" }
+
+// Set accepts a listed value.
+func (e *EnumValue) Set(v string) error {
+	for _, a := range e.allowed {
+		if strings.EqualFold(v, a) {
+			e.value = a
+			return nil
+		}
+	}
+	return fmt.Errorf("must be one of %s", strings.Join(e.allowed, "|"))
+}
+
+// Allowed returns the accepted values.
+func (e *EnumValue) Allowed() []string { return e.allowed }
+
+// AddEnumFlag registers an enum flag with completion of its values.
+func AddEnumFlag(cmd *cobra.Command, e *EnumValue, name, usage string) {
+	cmd.Flags().Var(e, name, usage+" ("+strings.Join(e.allowed, "|")+")")
+	_ = cmd.RegisterFlagCompletionFunc(name, func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return e.allowed, cobra.ShellCompDirectiveNoFileComp
+	})
+}

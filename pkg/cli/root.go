@@ -1,0 +1,111 @@
+// Package cli wires fleetctl's commands together and maps errors to exit codes. It is the only place
+// that prints an error.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fleetctl/fleetctl/pkg/cli/cluster"
+	"github.com/fleetctl/fleetctl/pkg/cli/cmdutil"
+	"github.com/fleetctl/fleetctl/pkg/cli/initcmd"
+	versioncmd "github.com/fleetctl/fleetctl/pkg/cli/version"
+)
+
+// Set at link time: -X github.com/fleetctl/fleetctl/pkg/cli.version=... (and commit, date).
+var (
+	version = "dev"
+	commit  = "none"
+	date    = "unknown"
+)
+
+// NewRootCmd builds the command tree on f.
+func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "fleetctl",
+		Short: "Make every change to a GitOps fleet of AKS clusters a correct, small, reviewable pull request",
+		Long: `fleetctl manages a fleet repo: the single source of truth for AKS clusters run with Flux and
+Cluster API (CAPZ). It renders cluster folders, edits them without losing comments, checks them
+offline, and commits each change to a new branch ready for a pull request.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if f.NoColor {
+				f.IO.DisableColor()
+			}
+			return nil
+		},
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&f.RepoFlag, "repo", "", "fleet repo folder (default: the git top level of the current directory)")
+	pf.StringVar(&f.ConfigFlag, "config", "", "config file (default: .fleetctl.yaml at the repo root)")
+	pf.BoolVarP(&f.Verbose, "verbose", "v", false, "print more detail, including error chains")
+	pf.BoolVar(&f.NoColor, "no-color", false, "never colour the output (NO_COLOR is honoured too)")
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return &cmdutil.FlagError{Err: err}
+	})
+	root.AddCommand(
+		versioncmd.NewCmd(f, nil),
+		initcmd.NewCmd(f, nil),
+		cluster.NewCmd(f),
+	)
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+	return root
+}
+
+// Main runs fleetctl with the process's arguments and returns the exit code.
+func Main() int {
+	f := cmdutil.New(cmdutil.BuildInfo{Version: version, Commit: commit, Date: date})
+	return Run(f, nil)
+}
+
+// Run executes the command tree with args (nil: os.Args) and maps the error to an exit code:
+// 0 success, 1 failure, 2 usage error.
+func Run(f *cmdutil.Factory, args []string) int {
+	root := NewRootCmd(f)
+	if args != nil {
+		root.SetArgs(args)
+	}
+	cmd, err := root.ExecuteC()
+	if err == nil {
+		return cmdutil.ExitOK
+	}
+	return printError(f.IO.ErrOut, cmd, err, f.Verbose)
+}
+
+func printError(w io.Writer, cmd *cobra.Command, err error, verbose bool) int {
+	if errors.Is(err, cmdutil.ErrSilent) {
+		return cmdutil.ExitError
+	}
+	var flagErr *cmdutil.FlagError
+	if errors.As(err, &flagErr) || isCobraUsageError(err) {
+		fmt.Fprintf(w, "Error: %s\n", err)
+		if cmd != nil {
+			fmt.Fprintf(w, "Run '%s --help' for usage.\n", cmd.CommandPath())
+		}
+		return cmdutil.ExitUsage
+	}
+	fmt.Fprintf(w, "Error: %s\n", err)
+	if verbose {
+		for e := errors.Unwrap(err); e != nil; e = errors.Unwrap(e) {
+			fmt.Fprintf(w, "  caused by: %s\n", e)
+		}
+	}
+	return cmdutil.ExitError
+}
+
+// cobra reports unknown commands and argument-count errors as plain errors.
+func isCobraUsageError(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "accepts ", "requires at least", "requires at most", "unknown flag", "unknown shorthand"} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}

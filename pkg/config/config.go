@@ -1,0 +1,224 @@
+// Package config holds the typed, versioned fleet configuration kept in a fleet repo's .fleetctl.yaml:
+// the organisation's defaults for new clusters, paths, the chart reference, the branch prefix and the
+// provider versions the repo targets. Loading with precedence (flags, environment) happens in the CLI
+// layer; this package only knows the shape, the defaults and the strict file format.
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/fleetctl/fleetctl/pkg/spec"
+	"github.com/fleetctl/fleetctl/pkg/strictyaml"
+)
+
+// APIVersion and Kind identify the config file format. A change of shape gets a new version.
+const (
+	APIVersion = "fleetctl.io/v1alpha1"
+	Kind       = "FleetConfig"
+	// FileName is the config file at the top of a fleet repo.
+	FileName = ".fleetctl.yaml"
+)
+
+// Config is the whole .fleetctl.yaml.
+type Config struct {
+	APIVersion string    `json:"apiVersion"`
+	Kind       string    `json:"kind"`
+	Defaults   Defaults  `json:"defaults"`
+	Git        Git       `json:"git"`
+	Chart      Chart     `json:"chart"`
+	Paths      Paths     `json:"paths"`
+	Providers  Providers `json:"providers"`
+}
+
+// Defaults are the values a new cluster gets when a flag does not say otherwise.
+type Defaults struct {
+	Location          string          `json:"location"`
+	KubernetesVersion string          `json:"kubernetesVersion"`
+	Namespace         string          `json:"namespace"`
+	NetworkPlugin     string          `json:"networkPlugin"`
+	NetworkPolicy     string          `json:"networkPolicy,omitempty"`
+	ServiceCIDR       string          `json:"serviceCidr"`
+	SKUTier           string          `json:"skuTier"`
+	CredentialsSecret string          `json:"credentialsSecret"`
+	NodePools         []spec.NodePool `json:"nodePools"`
+}
+
+// Git holds the branch naming for the pull requests fleetctl prepares.
+type Git struct {
+	BranchPrefix string `json:"branchPrefix"`
+}
+
+// Chart says where the cluster chart lives and how Flux finds it.
+type Chart struct {
+	// Path is the chart folder relative to the repo root, as HelmRelease spec.chart.spec.chart wants it.
+	Path      string    `json:"path"`
+	SourceRef SourceRef `json:"sourceRef"`
+	Interval  string    `json:"interval"`
+}
+
+// SourceRef names the Flux source that holds the fleet repo.
+type SourceRef struct {
+	Kind      string `json:"kind"`
+	Name      string `json:"name"`
+	Namespace string `json:"namespace"`
+}
+
+// Paths are the repo layout. All are relative to the repo root, slash-separated.
+type Paths struct {
+	Clusters    string `json:"clusters"`
+	Management  string `json:"management"`
+	Infra       string `json:"infra"`
+	FluxInstall string `json:"fluxInstall"`
+	// Templates, when set, is a folder whose files override the embedded file templates of the same name.
+	Templates string `json:"templates,omitempty"`
+}
+
+// Providers records the provider versions the repo's objects and schemas target, so a later move
+// (CAPI v1beta2, newer CAPZ) is a config change plus new schemas.
+type Providers struct {
+	ClusterAPI string `json:"clusterAPI"`
+	CAPZ       string `json:"capz"`
+	ASO        string `json:"aso"`
+	Flux       string `json:"flux"`
+}
+
+func intp(n int) *int { return &n }
+
+// Default returns the built-in defaults.
+func Default() Config {
+	return Config{
+		APIVersion: APIVersion,
+		Kind:       Kind,
+		Defaults: Defaults{
+			Location:          "westeurope",
+			KubernetesVersion: "v1.33.2",
+			Namespace:         "fleet-clusters",
+			NetworkPlugin:     "azure",
+			NetworkPolicy:     "calico",
+			ServiceCIDR:       "10.0.0.0/16",
+			SKUTier:           "Standard",
+			CredentialsSecret: "aso-credentials",
+			NodePools: []spec.NodePool{
+				{Name: "system", Mode: "System", VMSize: "Standard_D4s_v5", OSType: "Linux", Count: intp(3), Zones: []string{"1", "2", "3"}},
+				{Name: "work", Mode: "User", VMSize: "Standard_D8s_v5", OSType: "Linux", Min: intp(1), Max: intp(10), Zones: []string{"1", "2", "3"}},
+			},
+		},
+		Git: Git{BranchPrefix: "fleetctl"},
+		Chart: Chart{
+			Path:      "./charts/aks-cluster",
+			SourceRef: SourceRef{Kind: "GitRepository", Name: "flux-system", Namespace: "flux-system"},
+			Interval:  "10m",
+		},
+		Paths: Paths{
+			Clusters:    "capi/clusters",
+			Management:  "clusters/management",
+			Infra:       "./infra/base",
+			FluxInstall: "./infra/flux-system",
+		},
+		Providers: Providers{
+			ClusterAPI: "v1.10.10",
+			CAPZ:       "v1.21.0",
+			ASO:        "v2.13.0",
+			Flux:       "v2.7",
+		},
+	}
+}
+
+// Decode reads a config file strictly: unknown fields, a wrong apiVersion or kind, and duplicate keys
+// are errors naming the file.
+func Decode(name string, data []byte) (Config, error) {
+	var c Config
+	if len(bytes.TrimSpace(data)) == 0 {
+		return c, fmt.Errorf("%s: file is empty; expected apiVersion: %s and kind: %s", name, APIVersion, Kind)
+	}
+	if err := strictyaml.Unmarshal(data, &c); err != nil {
+		return c, fmt.Errorf("%s: %w", name, err)
+	}
+	if c.APIVersion != APIVersion || c.Kind != Kind {
+		return c, fmt.Errorf("%s: apiVersion %q kind %q: must be apiVersion %s, kind %s", name, c.APIVersion, c.Kind, APIVersion, Kind)
+	}
+	return c, nil
+}
+
+// ToMap turns the config into the generic map viper layers precedence over.
+func ToMap(c Config) (map[string]any, error) {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	err = json.Unmarshal(b, &m)
+	return m, err
+}
+
+// FromMap reads back what viper merged. Keys are matched case-insensitively because viper lower-cases
+// them; unknown keys are errors.
+func FromMap(m map[string]any) (Config, error) {
+	var c Config
+	b, err := json.Marshal(m)
+	if err != nil {
+		return c, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return c, fmt.Errorf("configuration: %s", oneLine(err.Error()))
+	}
+	return c, nil
+}
+
+// Validate checks the values that fleetctl relies on before it uses them.
+func (c Config) Validate() error {
+	d := c.Defaults
+	if d.KubernetesVersion != "" {
+		if err := spec.ValidateVersion("defaults.kubernetesVersion", d.KubernetesVersion); err != nil {
+			return fmt.Errorf("configuration: %w", err)
+		}
+	}
+	if !spec.ClusterNameRE.MatchString(d.Namespace) || len(d.Namespace) > 63 {
+		return fmt.Errorf("configuration: defaults.namespace %q: must be a DNS-1123 label", d.Namespace)
+	}
+	for _, p := range []struct{ field, v string }{
+		{"paths.clusters", c.Paths.Clusters}, {"paths.management", c.Paths.Management},
+		{"paths.infra", c.Paths.Infra}, {"paths.fluxInstall", c.Paths.FluxInstall}, {"chart.path", c.Chart.Path},
+	} {
+		if err := checkRelPath(p.field, p.v); err != nil {
+			return err
+		}
+	}
+	if c.Paths.Templates != "" {
+		if err := checkRelPath("paths.templates", c.Paths.Templates); err != nil {
+			return err
+		}
+	}
+	if c.Git.BranchPrefix == "" || strings.ContainsAny(c.Git.BranchPrefix, " ~^:?*[\\") {
+		return fmt.Errorf("configuration: git.branchPrefix %q: must be a non-empty git ref component without spaces or ~^:?*[\\", c.Git.BranchPrefix)
+	}
+	return nil
+}
+
+func checkRelPath(field, p string) error {
+	clean := path.Clean(strings.TrimPrefix(p, "./"))
+	if p == "" || path.IsAbs(p) || clean == ".." || strings.HasPrefix(clean, "../") || strings.Contains(p, "\\") {
+		return fmt.Errorf("configuration: %s %q: must be a relative slash path inside the repo", field, p)
+	}
+	return nil
+}
+
+// RepoPath turns a "./x/y" style path from the config into the repo-relative "x/y".
+func RepoPath(p string) string {
+	return path.Clean(strings.TrimPrefix(p, "./"))
+}
+
+// FluxPath turns a repo-relative path into the "./x/y" form Flux paths use.
+func FluxPath(p string) string {
+	return "./" + RepoPath(p)
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}

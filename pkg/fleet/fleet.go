@@ -1,0 +1,205 @@
+// Package fleet knows the layout of a fleet repo and renders its files: the skeleton that init writes
+// and the folder of one cluster. It returns file contents and never writes to disk.
+package fleet
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+
+	"github.com/fleetctl/fleetctl/pkg/config"
+	"github.com/fleetctl/fleetctl/pkg/render"
+	"github.com/fleetctl/fleetctl/pkg/spec"
+	"github.com/fleetctl/fleetctl/templates"
+)
+
+// File names inside a cluster folder.
+const (
+	KustomizationFile   = "kustomization.yaml"
+	HelmReleaseFile     = "helmrelease.yaml"
+	ValuesFile          = "values.yaml"
+	KustomizeConfigFile = "kustomizeconfig.yaml"
+)
+
+// Fleet is a fleet repo on disk with its configuration.
+type Fleet struct {
+	Root   string
+	Config config.Config
+	engine *render.Engine
+	chart  chartCache
+}
+
+// New returns the fleet at root. Templates come from the embedded set, overridden file by file by
+// the repo's paths.templates folder when the config names one.
+func New(root string, cfg config.Config) (*Fleet, error) {
+	var override fs.FS
+	if cfg.Paths.Templates != "" {
+		dir := path.Join(root, config.RepoPath(cfg.Paths.Templates))
+		st, err := os.Stat(dir)
+		if err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("paths.templates %q: folder not found in the repo", cfg.Paths.Templates)
+		}
+		override = os.DirFS(dir)
+	}
+	return &Fleet{Root: root, Config: cfg, engine: render.New(templates.FS, override)}, nil
+}
+
+// ClustersDir is the repo-relative folder holding one folder per cluster.
+func (f *Fleet) ClustersDir() string { return config.RepoPath(f.Config.Paths.Clusters) }
+
+// ClustersKustomization is the repo-relative path of the list of cluster folders.
+func (f *Fleet) ClustersKustomization() string {
+	return path.Join(f.ClustersDir(), KustomizationFile)
+}
+
+// ClusterDir is the repo-relative folder of one cluster.
+func (f *Fleet) ClusterDir(name string) string { return path.Join(f.ClustersDir(), name) }
+
+// ChartDir is the repo-relative folder of the cluster chart.
+func (f *Fleet) ChartDir() string { return config.RepoPath(f.Config.Chart.Path) }
+
+// NewCluster returns a cluster spec filled with the config's defaults for name.
+func (f *Fleet) NewCluster(name string) spec.Cluster {
+	d := f.Config.Defaults
+	c := spec.Cluster{
+		Name:              name,
+		Location:          d.Location,
+		ResourceGroup:     name + "-rg",
+		DNSPrefix:         name,
+		KubernetesVersion: d.KubernetesVersion,
+		SKUTier:           d.SKUTier,
+		Network: spec.Network{
+			Plugin:      d.NetworkPlugin,
+			Policy:      d.NetworkPolicy,
+			ServiceCIDR: d.ServiceCIDR,
+		},
+		CredentialsSecret: d.CredentialsSecret,
+		Flux: spec.Flux{
+			SourceKind:      f.Config.Chart.SourceRef.Kind,
+			SourceName:      f.Config.Chart.SourceRef.Name,
+			SourceNamespace: f.Config.Chart.SourceRef.Namespace,
+			FluxPath:        config.FluxPath(f.Config.Paths.FluxInstall),
+			InfraPath:       config.FluxPath(f.Config.Paths.Infra),
+			Interval:        f.Config.Chart.Interval,
+		},
+	}
+	c.NodePools = append(c.NodePools, d.NodePools...)
+	return c
+}
+
+// DefaultPool returns the config's default pool of that name, if any.
+func (f *Fleet) DefaultPool(name string) (spec.NodePool, bool) {
+	for _, p := range f.Config.Defaults.NodePools {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return spec.NodePool{}, false
+}
+
+// ClusterFiles renders the folder of cluster c: kustomization, HelmRelease, values and the kustomize
+// configuration of the values-as-ConfigMap pattern. Paths are repo-relative.
+func (f *Fleet) ClusterFiles(c spec.Cluster) ([]render.File, error) {
+	data := f.clusterData(c)
+	dir := f.ClusterDir(c.Name)
+	var files []render.File
+	for _, t := range []struct{ tmpl, file string }{
+		{templates.ClusterKustomization, KustomizationFile},
+		{templates.ClusterHelmRelease, HelmReleaseFile},
+		{templates.ClusterKustomizeConfig, KustomizeConfigFile},
+		{templates.ClusterValues, ValuesFile},
+	} {
+		b, err := f.engine.Render(t.tmpl, data, 1)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, render.File{Path: path.Join(dir, t.file), Content: b})
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	return files, nil
+}
+
+// ValuesConfigMapName is the name of the generated ConfigMap holding a cluster's values.
+func ValuesConfigMapName(cluster string) string { return cluster + "-values" }
+
+type clusterData struct {
+	Name, Namespace, Location, ResourceGroup, DNSPrefix render.Scalar
+	KubernetesVersion, SKUTier, CredentialsSecret       render.Scalar
+	ValuesConfigMap                                     render.Scalar
+	Network                                             networkData
+	Chart                                               chartData
+	Flux                                                fluxData
+	NodePools                                           []poolData
+}
+
+type networkData struct {
+	Plugin, Policy, ServiceCIDR, DNSServiceIP, PodCIDR, OutboundType render.Scalar
+}
+
+type chartData struct {
+	Path, SourceKind, SourceName, SourceNamespace, Interval render.Scalar
+}
+
+type fluxData struct {
+	SourceKind, SourceName, SourceNamespace, FluxPath, InfraPath, Interval render.Scalar
+}
+
+type poolData struct {
+	Name, Mode, VMSize, OSType, OSDiskType render.Scalar
+	Count, Min, Max, MaxPods, OSDiskSizeGB *render.Int
+	Zones                                  []render.Scalar
+}
+
+// Autoscaled reports whether the autoscaler owns the pool's count.
+func (p poolData) Autoscaled() bool { return p.Min != nil || p.Max != nil }
+
+func optInt(p *int) *render.Int {
+	if p == nil {
+		return nil
+	}
+	v := render.Int(*p)
+	return &v
+}
+
+func (f *Fleet) clusterData(c spec.Cluster) clusterData {
+	s := func(v string) render.Scalar { return render.Scalar(v) }
+	cfg := f.Config
+	d := clusterData{
+		Name: s(c.Name), Namespace: s(cfg.Defaults.Namespace), Location: s(c.Location),
+		ResourceGroup: s(c.ResourceGroup), DNSPrefix: s(c.DNSPrefix), KubernetesVersion: s(c.KubernetesVersion),
+		SKUTier: s(c.SKUTier), CredentialsSecret: s(c.CredentialsSecret),
+		ValuesConfigMap: s(ValuesConfigMapName(c.Name)),
+		Network: networkData{
+			Plugin: s(c.Network.Plugin), Policy: s(c.Network.Policy), ServiceCIDR: s(c.Network.ServiceCIDR),
+			DNSServiceIP: s(c.Network.DNSServiceIP), PodCIDR: s(c.Network.PodCIDR), OutboundType: s(c.Network.OutboundType),
+		},
+		Chart: chartData{
+			Path: s(config.FluxPath(cfg.Chart.Path)), SourceKind: s(cfg.Chart.SourceRef.Kind),
+			SourceName: s(cfg.Chart.SourceRef.Name), SourceNamespace: s(cfg.Chart.SourceRef.Namespace),
+			Interval: s(cfg.Chart.Interval),
+		},
+		Flux: fluxData{
+			SourceKind: s(c.Flux.SourceKind), SourceName: s(c.Flux.SourceName), SourceNamespace: s(c.Flux.SourceNamespace),
+			FluxPath: s(c.Flux.FluxPath), InfraPath: s(c.Flux.InfraPath), Interval: s(c.Flux.Interval),
+		},
+	}
+	for _, p := range c.NodePools {
+		d.NodePools = append(d.NodePools, toPoolData(p))
+	}
+	return d
+}
+
+func toPoolData(p spec.NodePool) poolData {
+	s := func(v string) render.Scalar { return render.Scalar(v) }
+	pd := poolData{
+		Name: s(p.Name), Mode: s(p.Mode), VMSize: s(p.VMSize), OSType: s(p.OSType), OSDiskType: s(p.OSDiskType),
+		Count: optInt(p.Count), Min: optInt(p.Min), Max: optInt(p.Max), MaxPods: optInt(p.MaxPods),
+		OSDiskSizeGB: optInt(p.OSDiskSizeGB),
+	}
+	for _, z := range p.Zones {
+		pd.Zones = append(pd.Zones, s(z))
+	}
+	return pd
+}

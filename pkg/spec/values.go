@@ -1,0 +1,147 @@
+package spec
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+
+	"github.com/fleetctl/fleetctl/pkg/strictyaml"
+)
+
+// Values is the cluster chart's values shape (charts/aks-cluster/values.yaml). fleetctl reads a
+// user's --values file into it strictly, so a key the chart does not know is an error, not a silent
+// no-op.
+type Values struct {
+	Name              string               `json:"name,omitempty"`
+	Location          string               `json:"location,omitempty"`
+	ResourceGroup     string               `json:"resourceGroup,omitempty"`
+	DNSPrefix         string               `json:"dnsPrefix,omitempty"`
+	KubernetesVersion string               `json:"kubernetesVersion,omitempty"`
+	SKUTier           string               `json:"skuTier,omitempty"`
+	Network           *NetworkValues       `json:"network,omitempty"`
+	Credentials       *CredentialsValues   `json:"credentials,omitempty"`
+	Flux              *FluxValues          `json:"flux,omitempty"`
+	NodePools         map[string]PoolValue `json:"nodePools,omitempty"`
+}
+
+// NetworkValues is values.network.
+type NetworkValues struct {
+	Plugin       string `json:"plugin,omitempty"`
+	Policy       string `json:"policy,omitempty"`
+	ServiceCIDR  string `json:"serviceCidr,omitempty"`
+	DNSServiceIP string `json:"dnsServiceIP,omitempty"`
+	PodCIDR      string `json:"podCidr,omitempty"`
+	OutboundType string `json:"outboundType,omitempty"`
+}
+
+// CredentialsValues is values.credentials: only the name of a Secret made out of band.
+type CredentialsValues struct {
+	SecretName string `json:"secretName,omitempty"`
+}
+
+// FluxValues is values.flux: how the remote Kustomizations find their source and paths.
+type FluxValues struct {
+	SourceRef *SourceRefValues `json:"sourceRef,omitempty"`
+	FluxPath  string           `json:"fluxPath,omitempty"`
+	InfraPath string           `json:"infraPath,omitempty"`
+	Interval  string           `json:"interval,omitempty"`
+}
+
+// SourceRefValues names a Flux source.
+type SourceRefValues struct {
+	Kind      string `json:"kind,omitempty"`
+	Name      string `json:"name,omitempty"`
+	Namespace string `json:"namespace,omitempty"`
+}
+
+// PoolValue is one entry of values.nodePools (the key is the pool name).
+type PoolValue struct {
+	Mode         string     `json:"mode,omitempty"`
+	VMSize       string     `json:"vmSize,omitempty"`
+	OSType       string     `json:"osType,omitempty"`
+	Count        *int       `json:"count,omitempty"`
+	Zones        []string   `json:"zones,omitempty"`
+	MaxPods      *int       `json:"maxPods,omitempty"`
+	OSDiskType   string     `json:"osDiskType,omitempty"`
+	OSDiskSizeGB *int       `json:"osDiskSizeGB,omitempty"`
+	Autoscale    *Autoscale `json:"autoscale,omitempty"`
+}
+
+// Autoscale is a pool's autoscaler bounds.
+type Autoscale struct {
+	Min *int `json:"min,omitempty"`
+	Max *int `json:"max,omitempty"`
+}
+
+// DecodeValues reads a values file strictly. name is used in error messages.
+func DecodeValues(name string, data []byte) (Values, error) {
+	var v Values
+	if len(bytes.TrimSpace(data)) == 0 {
+		return v, nil
+	}
+	if err := strictyaml.Unmarshal(data, &v); err != nil {
+		return v, fmt.Errorf("%s: %w (keys must be ones the cluster chart knows)", name, err)
+	}
+	return v, nil
+}
+
+// Overlay sets on c every field v sets. Pools in v are merged into c's pools by name (added when new).
+func (c *Cluster) Overlay(v Values) {
+	set := func(dst *string, src string) {
+		if src != "" {
+			*dst = src
+		}
+	}
+	set(&c.Name, v.Name)
+	set(&c.Location, v.Location)
+	set(&c.ResourceGroup, v.ResourceGroup)
+	set(&c.DNSPrefix, v.DNSPrefix)
+	set(&c.KubernetesVersion, v.KubernetesVersion)
+	set(&c.SKUTier, v.SKUTier)
+	if n := v.Network; n != nil {
+		set(&c.Network.Plugin, n.Plugin)
+		set(&c.Network.Policy, n.Policy)
+		set(&c.Network.ServiceCIDR, n.ServiceCIDR)
+		set(&c.Network.DNSServiceIP, n.DNSServiceIP)
+		set(&c.Network.PodCIDR, n.PodCIDR)
+		set(&c.Network.OutboundType, n.OutboundType)
+	}
+	if v.Credentials != nil {
+		set(&c.CredentialsSecret, v.Credentials.SecretName)
+	}
+	if f := v.Flux; f != nil {
+		set(&c.Flux.FluxPath, f.FluxPath)
+		set(&c.Flux.InfraPath, f.InfraPath)
+		set(&c.Flux.Interval, f.Interval)
+		if s := f.SourceRef; s != nil {
+			set(&c.Flux.SourceKind, s.Kind)
+			set(&c.Flux.SourceName, s.Name)
+			set(&c.Flux.SourceNamespace, s.Namespace)
+		}
+	}
+	names := make([]string, 0, len(v.NodePools))
+	for name := range v.NodePools {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		pv := v.NodePools[name]
+		p := NodePool{Name: name, Mode: pv.Mode, VMSize: pv.VMSize, OSType: pv.OSType, Count: pv.Count,
+			Zones: pv.Zones, MaxPods: pv.MaxPods, OSDiskType: pv.OSDiskType, OSDiskSizeGB: pv.OSDiskSizeGB}
+		if pv.Autoscale != nil {
+			p.Min, p.Max = pv.Autoscale.Min, pv.Autoscale.Max
+		}
+		c.SetPool(p)
+	}
+}
+
+// SetPool merges p into the pool of the same name (p's set fields win) or appends it.
+func (c *Cluster) SetPool(p NodePool) {
+	for i, old := range c.NodePools {
+		if old.Name == p.Name {
+			c.NodePools[i] = p.MergeDefaults(old)
+			return
+		}
+	}
+	c.NodePools = append(c.NodePools, p)
+}
