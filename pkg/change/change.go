@@ -19,16 +19,14 @@ type Plan struct {
 	// Changes are the files to write or delete, repo-relative.
 	Changes []fsx.Change
 	// Touched are the repo-relative paths (files or folders) the plan owns; uncommitted changes there
-	// make the plan refuse to run. Defaults to the changes' paths.
+	// make a committing plan refuse to run. Defaults to the changes' paths.
 	Touched []string
 	// Branch to create from HEAD and commit on; "" commits on the current branch.
 	Branch  string
 	Message string
-	// Commit false writes the files and leaves them uncommitted.
+	// Commit false writes the files and leaves them uncommitted. Uncommitted changes in the touched
+	// paths only block a plan that commits: edits keep every byte they do not change.
 	Commit bool
-	// AllowDirty skips the uncommitted-changes check; only for plans that never overwrite a file and
-	// do not commit (init restoring missing files).
-	AllowDirty bool
 }
 
 // Result says what was done.
@@ -62,7 +60,7 @@ func Apply(repo *gitrepo.Repo, p Plan, author, committer gitrepo.Signature) (Res
 	if len(touched) == 0 {
 		touched = res.Paths
 	}
-	if !p.AllowDirty || p.Commit {
+	if p.Commit {
 		dirty, err := repo.Dirty(touched)
 		if err != nil {
 			return res, err

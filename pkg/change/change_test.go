@@ -115,6 +115,10 @@ func TestApplyRollsBackWhenCommitFails(t *testing.T) {
 
 func TestApplyWithoutCommit(t *testing.T) {
 	repo := newRepo(t)
+	// uncommitted changes do not block a plan that does not commit; its edit is applied over them
+	if err := os.WriteFile(filepath.Join(repo.Root(), "list.yaml"), []byte("resources: [mine]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	p := plan("")
 	p.Commit = false
 	res, err := Apply(repo, p, gitrepo.Signature{}, gitrepo.Signature{})

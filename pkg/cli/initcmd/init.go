@@ -165,7 +165,6 @@ func (o *Options) Run() error {
 		return err
 	}
 	plan.Commit = !hasCommits && !o.NoCommit
-	plan.AllowDirty = true // init only creates missing files, never overwrites one
 	plan.Message = initMessage(o.config)
 	var author, committer gitrepo.Signature
 	if plan.Commit {
