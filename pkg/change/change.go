@@ -27,6 +27,9 @@ type Plan struct {
 	// Commit false writes the files and leaves them uncommitted. Uncommitted changes in the touched
 	// paths only block a plan that commits: edits keep every byte they do not change.
 	Commit bool
+	// Check, when set, runs on the written files before the commit (the validator); an error undoes
+	// the write.
+	Check func() error
 }
 
 // Result says what was done.
@@ -85,6 +88,11 @@ func Apply(repo *gitrepo.Repo, p Plan, author, committer gitrepo.Signature) (Res
 	undo, err := fsx.Apply(repo.Root(), p.Changes)
 	if err != nil {
 		return res, err
+	}
+	if p.Check != nil {
+		if err := p.Check(); err != nil {
+			return res, errors.Join(err, undo())
+		}
 	}
 	if !p.Commit {
 		res.Branch = previous

@@ -129,3 +129,23 @@ func TestApplyWithoutCommit(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 }
+
+func TestApplyUndoesWhenCheckFails(t *testing.T) {
+	repo := newRepo(t)
+	p := plan("fleetctl/add-a")
+	p.Check = func() error {
+		if read(t, repo, "c/a/values.yaml") != "name: a\n" {
+			t.Error("check ran before the files were written")
+		}
+		return errors.New("validation failed")
+	}
+	if _, err := Apply(repo, p, sig, sig); err == nil || err.Error() != "validation failed" {
+		t.Fatalf("err = %v", err)
+	}
+	if read(t, repo, "c/a/values.yaml") != "<missing>" || read(t, repo, "list.yaml") != "resources: []\n" {
+		t.Fatal("files not undone")
+	}
+	if exists, _ := repo.BranchExists("fleetctl/add-a"); exists {
+		t.Fatal("branch created although the check failed")
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/fleetctl/fleetctl/pkg/cli/cluster"
 	"github.com/fleetctl/fleetctl/pkg/cli/cmdutil"
 	"github.com/fleetctl/fleetctl/pkg/cli/initcmd"
+	validatecmd "github.com/fleetctl/fleetctl/pkg/cli/validate"
 	versioncmd "github.com/fleetctl/fleetctl/pkg/cli/version"
 )
 
@@ -52,6 +53,7 @@ offline, and commits each change to a new branch ready for a pull request.`,
 		versioncmd.NewCmd(f, nil),
 		initcmd.NewCmd(f, nil),
 		cluster.NewCmd(f),
+		validatecmd.NewCmd(f, nil),
 	)
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)

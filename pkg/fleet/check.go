@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/resmap"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 
@@ -83,10 +84,31 @@ func (f *Fleet) checkKustomizeBuild(name string, files []render.File) error {
 			return err
 		}
 	}
+	return CheckClusterBuild(fsys, dir, name)
+}
+
+// BuildKustomization builds a kustomization folder with kustomize's library, as kustomize-controller
+// does, and returns the build error on one line.
+func BuildKustomization(fsys filesys.FileSystem, dir string) error {
+	_, err := build(fsys, dir)
+	return err
+}
+
+func build(fsys filesys.FileSystem, dir string) (resmap.ResMap, error) {
 	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
 	rm, err := k.Run(fsys, dir)
 	if err != nil {
-		return errors.New(strings.Join(strings.Fields(err.Error()), " "))
+		return nil, errors.New(strings.Join(strings.Fields(err.Error()), " "))
+	}
+	return rm, nil
+}
+
+// CheckClusterBuild builds a cluster folder and checks that the HelmRelease's valuesFrom names the
+// generated, hash-suffixed values ConfigMap.
+func CheckClusterBuild(fsys filesys.FileSystem, dir, name string) error {
+	rm, err := build(fsys, dir)
+	if err != nil {
+		return err
 	}
 	var cmName, ref string
 	for _, r := range rm.Resources() {
@@ -110,6 +132,8 @@ func (f *Fleet) checkKustomizeBuild(name string, files []render.File) error {
 		}
 	}
 	switch {
+	case ref == "":
+		return nil // no ConfigMap valuesFrom: nothing to keep in step (the schema check covers the field)
 	case cmName == "":
 		return fmt.Errorf("no values ConfigMap %s-<hash> generated", ValuesConfigMapName(name))
 	case ref != cmName:

@@ -234,6 +234,7 @@ func (o *Options) Run() error {
 		return err
 	}
 	plan.Commit = !o.NoCommit
+	plan.Check = func() error { return validateTouched(o.fleet, c.Name) }
 	var author, committer gitrepo.Signature
 	if plan.Commit {
 		plan.Branch = o.Branch

@@ -1,0 +1,228 @@
+// Package validate implements `fleetctl validate`.
+package validate
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fleetctl/fleetctl/pkg/cli/cmdutil"
+	"github.com/fleetctl/fleetctl/pkg/fleet"
+	"github.com/fleetctl/fleetctl/pkg/gitrepo"
+	"github.com/fleetctl/fleetctl/pkg/schema"
+	"github.com/fleetctl/fleetctl/pkg/validate/engine"
+	"github.com/fleetctl/fleetctl/pkg/validate/report"
+	"github.com/fleetctl/fleetctl/pkg/validate/rules"
+)
+
+// Options of `fleetctl validate`.
+type Options struct {
+	f *cmdutil.Factory
+
+	Path      string
+	Output    string
+	Base      string
+	NoBase    bool
+	Strict    bool
+	Changed   bool
+	SchemaDir []string
+}
+
+var formats = []string{"text", "json", "sarif", "junit"}
+
+// NewCmd returns `fleetctl validate`; runF replaces Run in tests.
+func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	o := &Options{f: f}
+	cmd := &cobra.Command{
+		Use:   "validate [PATH]",
+		Short: "Check the fleet repo offline as strictly as the API servers would",
+		Long: `Check the fleet repo with no network and no cluster: YAML syntax and duplicate keys, kustomize
+builds, every Flux, CAPI and CAPZ object against the real CRD schemas (CEL rules included,
+unknown fields are errors), every cluster's values against the chart's values schema, the
+chart rendered with Helm's engine and each rendered object validated (the Azure Service
+Operator resources CAPZ embeds too), the AKS and fleet rules, committed secrets, and changes
+against --base that AKS cannot apply.
+
+Exit codes: 0 clean (warnings allowed unless --strict), 1 findings, 2 usage or internal error.`,
+		Example: `  fleetctl validate
+  fleetctl validate --base origin/main -o sarif > fleetctl.sarif
+  fleetctl validate --changed -o junit > report.xml`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				o.Path = args[0]
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return o.Run()
+		},
+	}
+	fl := cmd.Flags()
+	cmdutil.AddOutputFlag(cmd, &o.Output, "text", formats...)
+	fl.StringVar(&o.Base, "base", "", "revision to compare with (default: the repo's default branch, when it exists)")
+	fl.BoolVar(&o.NoBase, "no-base", false, "do not compare with a base revision")
+	fl.BoolVar(&o.Strict, "strict", false, "treat warnings (such as kinds without a schema) as errors")
+	fl.BoolVar(&o.Changed, "changed", false, "check only the clusters that differ from --base (the fleet-wide rules still run)")
+	fl.StringArrayVar(&o.SchemaDir, "schema-dir", nil, "folder of CRD files that add or override schemas (repeatable)")
+	return cmd
+}
+
+// Validate checks the flags.
+func (o *Options) Validate() error {
+	if err := cmdutil.CheckOutput(o.Output, formats...); err != nil {
+		return err
+	}
+	if o.NoBase && (o.Base != "" || o.Changed) {
+		return cmdutil.FlagErrorf("--no-base cannot be combined with --base or --changed")
+	}
+	return nil
+}
+
+// Run validates and prints the findings.
+func (o *Options) Run() error {
+	start := time.Now()
+	root := o.Path
+	if root == "" {
+		r, err := o.f.RepoRoot()
+		if err != nil {
+			return err
+		}
+		root = r
+	}
+	root, err := filepath.Abs(root)
+	if err != nil {
+		return err
+	}
+	cfg, err := o.f.LoadConfig(root, nil, nil, true)
+	if err != nil {
+		return err
+	}
+	fl, err := fleet.New(root, cfg)
+	if err != nil {
+		return err
+	}
+	schemas, err := schema.Default()
+	if err != nil {
+		return err
+	}
+	for _, dir := range o.SchemaDir {
+		if err := schemas.AddDir(dir); err != nil {
+			return cmdutil.FlagErrorf("--schema-dir %s: %s", dir, err)
+		}
+	}
+	opts := engine.Options{Fleet: fl, Schemas: schemas, Strict: o.Strict}
+	if !o.NoBase {
+		if opts.Base, err = o.base(root); err != nil {
+			return err
+		}
+		if o.Changed {
+			if opts.Base == nil {
+				return cmdutil.FlagErrorf("--changed needs a base revision: pass --base")
+			}
+			if opts.Only, err = changedClusters(fl, opts.Base); err != nil {
+				return err
+			}
+		}
+	}
+	if o.f.IO.CanPrompt() && o.Output == "text" {
+		fmt.Fprintf(o.f.IO.ErrOut, "validating %s ...\r", root)
+	}
+	res, err := engine.Run(opts)
+	if err != nil {
+		return err
+	}
+	meta := report.Meta{Tool: "fleetctl", Version: o.f.Build.Version, Root: root, Schemas: schemas.Sources(),
+		Files: res.Files, Objects: res.Objects, Strict: o.Strict, Rules: map[string]string{}}
+	for _, r := range rules.All {
+		meta.Rules[r.ID] = r.Summary
+	}
+	if o.Output == "text" {
+		meta.Duration = time.Since(start)
+	}
+	switch o.Output {
+	case "json":
+		err = report.JSON(o.f.IO.Out, res.Findings, meta)
+	case "sarif":
+		err = report.SARIF(o.f.IO.Out, res.Findings, meta)
+	case "junit":
+		err = report.JUnit(o.f.IO.Out, res.Findings, meta)
+	default:
+		err = report.Text(o.f.IO.Out, res.Findings, meta, o.f.IO.ColorEnabled())
+	}
+	if err != nil {
+		return err
+	}
+	if report.ExitCode(res.Findings, o.Strict) != 0 {
+		return cmdutil.ErrSilent
+	}
+	return nil
+}
+
+// base resolves --base, defaulting to the default branch; nil when there is nothing to compare with.
+func (o *Options) base(root string) (*gitrepo.Snapshot, error) {
+	repo, err := gitrepo.Open(root)
+	if errors.Is(err, gitrepo.ErrNotRepo) {
+		if o.Base != "" {
+			return nil, cmdutil.FlagErrorf("--base %s: %s is not a git repository", o.Base, root)
+		}
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	rev := o.Base
+	if rev == "" {
+		if rev = repo.DefaultBranch(); rev == "" {
+			return nil, nil
+		}
+	}
+	snap, err := repo.Snapshot(rev)
+	if err != nil {
+		if o.Base == "" {
+			return nil, nil // an unborn default branch: nothing to compare with
+		}
+		return nil, cmdutil.FlagErrorf("--base %s: revision not found", o.Base)
+	}
+	return snap, nil
+}
+
+// changedClusters returns the clusters whose folder differs from the base (new ones included).
+func changedClusters(fl *fleet.Fleet, base *gitrepo.Snapshot) (map[string]bool, error) {
+	out := map[string]bool{}
+	entries, err := os.ReadDir(filepath.Join(fl.Root, filepath.FromSlash(fl.ClustersDir())))
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		dir := fl.ClusterDir(e.Name())
+		files, err := os.ReadDir(filepath.Join(fl.Root, filepath.FromSlash(dir)))
+		if err != nil {
+			return nil, err
+		}
+		for _, file := range files {
+			p := dir + "/" + file.Name()
+			now, err := os.ReadFile(filepath.Join(fl.Root, filepath.FromSlash(p)))
+			if err != nil {
+				continue
+			}
+			then, ok, err := base.ReadFile(p)
+			if err != nil || !ok || !bytes.Equal(now, then) {
+				out[e.Name()] = true
+				break
+			}
+		}
+	}
+	return out, nil
+}

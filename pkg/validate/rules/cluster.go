@@ -1,0 +1,176 @@
+package rules
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strconv"
+
+	"github.com/fleetctl/fleetctl/pkg/spec"
+	"github.com/fleetctl/fleetctl/pkg/validate"
+)
+
+// ClusterRules checks the rules inside one cluster that values.schema.json cannot express, or
+// expresses only in part: at least one System pool, node count ranges per pool mode, no count on an
+// autoscaled pool, autoscale min <= max, the service CIDR's form and size, dnsServiceIP inside the
+// service CIDR and not one of its first two addresses, the pod CIDR apart from the service CIDR,
+// Windows pools only with Azure CNI, object names "<cluster>-<pool>" within 63 characters, and a
+// well-formed Kubernetes version. Values the schema rejects for their form (an unparsable CIDR, an
+// unknown mode) are left to the schema. A cluster without any values (an empty or undecodable file)
+// has nothing to check. Findings are sorted.
+func ClusterRules(c Cluster) []validate.Finding {
+	if c.empty() {
+		return nil
+	}
+	var out []validate.Finding
+	out = append(out, poolRules(c)...)
+	out = append(out, networkRules(c)...)
+	if v := c.Values.KubernetesVersion; v != "" {
+		if _, ok := parseVersion(v); !ok {
+			out = append(out, c.at(RuleKubernetesVersion, "kubernetesVersion",
+				fmt.Sprintf("kubernetesVersion %q is not a Kubernetes version of the form v<major>.<minor>.<patch>", v),
+				"write it as v<major>.<minor>.<patch> without leading zeros, e.g. v1.33.2"))
+		}
+	}
+	validate.Sort(out)
+	return out
+}
+
+func sortedPools(pools map[string]spec.PoolValue) []string {
+	names := make([]string, 0, len(pools))
+	for n := range pools {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func poolRules(c Cluster) []validate.Finding {
+	var out []validate.Finding
+	pools := c.Values.NodePools
+	names := sortedPools(pools)
+	cluster := c.clusterName()
+	for _, name := range names {
+		p := pools[name]
+		if a := p.Autoscale; a != nil {
+			if a.Min != nil && a.Max != nil && *a.Min > *a.Max {
+				out = append(out, c.at(RuleAutoscaleMinAboveMax, poolPath(name, "autoscale.min"),
+					fmt.Sprintf("node pool %q: autoscale.min %d is greater than autoscale.max %d", name, *a.Min, *a.Max),
+					"lower autoscale.min or raise autoscale.max so that min <= max"))
+			}
+		}
+		if cluster != "" && len(cluster)+1+len(name) > spec.MaxClusterNameLen {
+			obj := cluster + "-" + name
+			f := c.at(RulePoolObjectNameLength, poolPath(name, ""),
+				fmt.Sprintf("node pool %q: the object name %q has %d characters, more than %d", name, obj, len(obj), spec.MaxClusterNameLen),
+				fmt.Sprintf("shorten the pool name or the cluster name so that <cluster>-<pool> has at most %d characters", spec.MaxClusterNameLen))
+			f.Object = "MachinePool " + obj
+			out = append(out, f)
+		}
+	}
+	if plugin := c.network().Plugin; plugin != "" && plugin != "azure" {
+		for _, name := range names {
+			if pools[name].OSType != "Windows" {
+				continue
+			}
+			out = append(out, c.at(RuleWindowsNeedsAzureCNI, poolPath(name, "osType"),
+				fmt.Sprintf("node pool %q runs Windows but network.plugin is %q; AKS supports Windows pools with Azure CNI (plugin azure)", name, plugin),
+				"use network.plugin azure for a cluster with Windows pools (the plugin is immutable: decide before creating the cluster), or make the pool Linux"))
+		}
+	}
+	return out
+}
+
+// parseCIDR parses an IPv4 CIDR as the schema accepts it; ok is false when it does not parse (the
+// schema reports that). canonical is false when host bits are set; p is then the masked network.
+func parseCIDR(s string) (p netip.Prefix, canonical, ok bool) {
+	p, err := netip.ParsePrefix(s)
+	if err != nil || !p.Addr().Is4() {
+		return netip.Prefix{}, false, false
+	}
+	return p.Masked(), p.Masked() == p, true
+}
+
+func networkRules(c Cluster) []validate.Finding {
+	var out []validate.Finding
+	n := c.network()
+	svc, svcCanonical, svcOK := parseCIDR(n.ServiceCIDR)
+	if svcOK {
+		if !svcCanonical {
+			out = append(out, c.at(RuleCIDRHostBits, "network.serviceCidr",
+				fmt.Sprintf("network.serviceCidr %q has host bits set; its network is %s", n.ServiceCIDR, svc),
+				fmt.Sprintf("write %s", svc)))
+		}
+		if b := svc.Bits(); b < 12 || b > 28 {
+			out = append(out, c.at(RuleServiceCIDRSize, "network.serviceCidr",
+				fmt.Sprintf("network.serviceCidr %q is a /%d; AKS takes a service CIDR from /12 to /28", n.ServiceCIDR, b),
+				"choose a service CIDR between /12 and /28, e.g. 10.0.0.0/16"))
+		}
+	}
+	switch {
+	case n.ServiceCIDR != "" && n.DNSServiceIP == "":
+		out = append(out, c.at(RuleServiceDNSPair, "network.serviceCidr",
+			fmt.Sprintf("network.serviceCidr %q is set without network.dnsServiceIP; the chart's default DNS service IP belongs to its default service CIDR", n.ServiceCIDR),
+			"set network.dnsServiceIP to an address inside network.serviceCidr, e.g. its tenth address"))
+	case n.ServiceCIDR == "" && n.DNSServiceIP != "":
+		out = append(out, c.at(RuleServiceDNSPair, "network.dnsServiceIP",
+			fmt.Sprintf("network.dnsServiceIP %q is set without network.serviceCidr; it must lie inside the chart's default service CIDR", n.DNSServiceIP),
+			"set network.serviceCidr too, so that the two are checked together"))
+	}
+	if dns, err := netip.ParseAddr(n.DNSServiceIP); err == nil && dns.Is4() && svcOK {
+		switch {
+		case !svc.Contains(dns):
+			out = append(out, c.at(RuleDNSServiceIPOutside, "network.dnsServiceIP",
+				fmt.Sprintf("network.dnsServiceIP %s is outside network.serviceCidr %s", dns, svc),
+				"pick an address inside network.serviceCidr (its tenth address is customary), or change both together"))
+		case dns == svc.Addr() || dns == svc.Addr().Next():
+			out = append(out, c.at(RuleDNSServiceIPReserved, "network.dnsServiceIP",
+				fmt.Sprintf("network.dnsServiceIP %s is one of the first two addresses of %s, which AKS reserves", dns, svc),
+				"pick another address inside network.serviceCidr, e.g. its tenth address"))
+		}
+	}
+	if pod, podCanonical, ok := parseCIDR(n.PodCIDR); ok {
+		if !podCanonical {
+			out = append(out, c.at(RuleCIDRHostBits, "network.podCidr",
+				fmt.Sprintf("network.podCidr %q has host bits set; its network is %s", n.PodCIDR, pod),
+				fmt.Sprintf("write %s", pod)))
+		}
+		if svcOK && pod.Overlaps(svc) {
+			out = append(out, c.at(RulePodCIDROverlapService, "network.podCidr",
+				fmt.Sprintf("network.podCidr %s overlaps network.serviceCidr %s", pod, svc),
+				"choose a pod CIDR apart from the service CIDR, e.g. 10.244.0.0/16 with service CIDR 10.0.0.0/16"))
+		}
+	}
+	return out
+}
+
+// version is a parsed v<major>.<minor>.<patch>.
+type version [3]int
+
+func parseVersion(s string) (version, bool) {
+	m := spec.VersionRE.FindStringSubmatch(s)
+	if m == nil {
+		return version{}, false
+	}
+	var v version
+	for i := range v {
+		n, err := strconv.Atoi(m[i+1])
+		if err != nil {
+			return version{}, false
+		}
+		v[i] = n
+	}
+	return v, true
+}
+
+func (v version) compare(w version) int {
+	for i := range v {
+		if v[i] != w[i] {
+			if v[i] < w[i] {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
+}

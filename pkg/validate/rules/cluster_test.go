@@ -1,0 +1,159 @@
+package rules
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/fleetctl/fleetctl/pkg/spec"
+)
+
+type clusterCase struct {
+	name string
+	edit func(v *spec.Values)
+	want []string
+}
+
+func clusterCases() []clusterCase {
+	net := func(f func(n *spec.NetworkValues)) func(v *spec.Values) {
+		return func(v *spec.Values) { f(v.Network) }
+	}
+	return []clusterCase{
+		{"valid", func(v *spec.Values) {}, nil},
+
+		{"two system pools", func(v *spec.Values) {
+			v.NodePools["sys2"] = spec.PoolValue{Mode: "System", VMSize: "Standard_D4s_v5", Count: ptr(1)}
+		}, nil},
+
+		{"system count 1000", func(v *spec.Values) { setPool(v, "system", func(p *spec.PoolValue) { p.Count = ptr(1000) }) }, nil},
+		{"user count 0", func(v *spec.Values) {
+			setPool(v, "work", func(p *spec.PoolValue) { p.Autoscale, p.Count = nil, ptr(0) })
+		}, nil},
+		{"user autoscale 0..1000", func(v *spec.Values) {
+			setPool(v, "work", func(p *spec.PoolValue) { p.Autoscale = &spec.Autoscale{Min: ptr(0), Max: ptr(1000)} })
+		}, nil},
+
+		{"autoscale min above max", func(v *spec.Values) {
+			setPool(v, "work", func(p *spec.PoolValue) { p.Autoscale = &spec.Autoscale{Min: ptr(5), Max: ptr(2)} })
+		}, []string{RuleAutoscaleMinAboveMax}},
+		{"autoscale min equals max", func(v *spec.Values) {
+			setPool(v, "work", func(p *spec.PoolValue) { p.Autoscale = &spec.Autoscale{Min: ptr(4), Max: ptr(4)} })
+		}, nil},
+		{"autoscale without max", func(v *spec.Values) {
+			setPool(v, "work", func(p *spec.PoolValue) { p.Autoscale = &spec.Autoscale{Min: ptr(4)} })
+		}, nil}, // the schema requires both
+
+		{"service cidr host bits", net(func(n *spec.NetworkValues) { n.ServiceCIDR = "10.0.0.1/16" }), []string{RuleCIDRHostBits}},
+		{"service cidr /8", net(func(n *spec.NetworkValues) { n.ServiceCIDR = "10.0.0.0/8" }), []string{RuleServiceCIDRSize}},
+		{"service cidr /12", net(func(n *spec.NetworkValues) { n.ServiceCIDR = "10.0.0.0/12" }), nil},
+		{"service cidr /28", net(func(n *spec.NetworkValues) { n.ServiceCIDR, n.DNSServiceIP = "10.0.0.0/28", "10.0.0.10" }), nil},
+		{"service cidr /29", net(func(n *spec.NetworkValues) { n.ServiceCIDR, n.DNSServiceIP = "10.0.0.0/29", "10.0.0.5" }), []string{RuleServiceCIDRSize}},
+		{"service cidr unparsable", net(func(n *spec.NetworkValues) { n.ServiceCIDR = "ten-zero" }), nil},
+
+		{"dns outside service cidr", net(func(n *spec.NetworkValues) { n.DNSServiceIP = "10.1.0.10" }), []string{RuleDNSServiceIPOutside}},
+		{"dns is network address", net(func(n *spec.NetworkValues) { n.DNSServiceIP = "10.0.0.0" }), []string{RuleDNSServiceIPReserved}},
+		{"dns is second address", net(func(n *spec.NetworkValues) { n.DNSServiceIP = "10.0.0.1" }), []string{RuleDNSServiceIPReserved}},
+		{"dns is third address", net(func(n *spec.NetworkValues) { n.DNSServiceIP = "10.0.0.2" }), nil},
+		{"dns last address", net(func(n *spec.NetworkValues) { n.DNSServiceIP = "10.0.255.255" }), nil},
+		{"dns unparsable", net(func(n *spec.NetworkValues) { n.DNSServiceIP = "ten" }), nil},
+		{"service cidr without dns", net(func(n *spec.NetworkValues) { n.DNSServiceIP = "" }), []string{RuleServiceDNSPair}},
+		{"dns without service cidr", net(func(n *spec.NetworkValues) { n.ServiceCIDR = "" }), []string{RuleServiceDNSPair}},
+		{"no network", func(v *spec.Values) { v.Network = nil }, nil},
+
+		{"pod cidr apart", net(func(n *spec.NetworkValues) { n.PodCIDR = "10.244.0.0/16" }), nil},
+		{"pod cidr inside service cidr", net(func(n *spec.NetworkValues) { n.PodCIDR = "10.0.128.0/17" }), []string{RulePodCIDROverlapService}},
+		{"pod cidr around service cidr", net(func(n *spec.NetworkValues) { n.PodCIDR = "10.0.0.0/8" }), []string{RulePodCIDROverlapService}},
+		{"pod cidr host bits", net(func(n *spec.NetworkValues) { n.PodCIDR = "10.244.1.0/16" }), []string{RuleCIDRHostBits}},
+
+		{"windows with kubenet", func(v *spec.Values) {
+			v.Network.Plugin = "kubenet"
+			v.NodePools["win"] = spec.PoolValue{Mode: "User", VMSize: "Standard_D4s_v5", OSType: "Windows", Count: ptr(1)}
+		}, []string{RuleWindowsNeedsAzureCNI}},
+		{"windows with plugin none", func(v *spec.Values) {
+			v.Network.Plugin = "none"
+			v.NodePools["win"] = spec.PoolValue{Mode: "User", VMSize: "Standard_D4s_v5", OSType: "Windows", Count: ptr(1)}
+		}, []string{RuleWindowsNeedsAzureCNI}},
+		{"windows with azure", func(v *spec.Values) {
+			v.NodePools["win"] = spec.PoolValue{Mode: "User", VMSize: "Standard_D4s_v5", OSType: "Windows", Count: ptr(1)}
+		}, nil},
+		{"windows with default plugin", func(v *spec.Values) {
+			v.Network.Plugin = ""
+			v.NodePools["win"] = spec.PoolValue{Mode: "User", VMSize: "Standard_D4s_v5", OSType: "Windows", Count: ptr(1)}
+		}, nil},
+		{"linux with kubenet", func(v *spec.Values) { v.Network.Plugin = "kubenet" }, nil},
+
+		{"object name 63", func(v *spec.Values) { v.Name = strings.Repeat("a", 56) }, nil},                                // 56+1+6 ("system")
+		{"object name 64", func(v *spec.Values) { v.Name = strings.Repeat("a", 57) }, []string{RulePoolObjectNameLength}}, // system only; work is 62
+		{"object name both pools", func(v *spec.Values) { v.Name = strings.Repeat("a", 60) }, []string{RulePoolObjectNameLength, RulePoolObjectNameLength}},
+
+		{"version leading zero", func(v *spec.Values) { v.KubernetesVersion = "v1.033.2" }, []string{RuleKubernetesVersion}},
+		{"version without v", func(v *spec.Values) { v.KubernetesVersion = "1.33.2" }, []string{RuleKubernetesVersion}},
+		{"version two parts", func(v *spec.Values) { v.KubernetesVersion = "v1.33" }, []string{RuleKubernetesVersion}},
+		{"version overflow", func(v *spec.Values) { v.KubernetesVersion = "v1.99999999999999999999.0" }, []string{RuleKubernetesVersion}},
+		{"version unset", func(v *spec.Values) { v.KubernetesVersion = "" }, nil},
+	}
+}
+
+func TestClusterRules(t *testing.T) {
+	for _, tc := range clusterCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			v := validValues()
+			tc.edit(&v)
+			expectRules(t, ClusterRules(clusterOf(v)), tc.want...)
+		})
+	}
+	// Node counts, autoscale-with-count and "at least one System pool" are the values schema's job
+	// (values.schema.json): the rules do not report them a second time.
+	v := validValues()
+	delete(v.NodePools, "system")
+	setPool(&v, "work", func(p *spec.PoolValue) { p.Count = ptr(2000) })
+	expectRules(t, ClusterRules(clusterOf(v)))
+}
+
+// A finding on a path the file does not spell out points at the nearest parent the file has.
+func TestPositionFallback(t *testing.T) {
+	v := validValues()
+	setPool(&v, "work", func(p *spec.PoolValue) { p.Autoscale = &spec.Autoscale{Min: ptr(5), Max: ptr(2)} })
+	c := clusterOf(v)
+	c.Pos = func(path string) (int, int) {
+		if path == "nodePools.work" {
+			return 12, 3
+		}
+		return 0, 0
+	}
+	got := ClusterRules(c)
+	expectRules(t, got, RuleAutoscaleMinAboveMax)
+	if got[0].Line != 12 || got[0].Field != "nodePools.work.autoscale.min" {
+		t.Errorf("fallback position: line %d field %s", got[0].Line, got[0].Field)
+	}
+}
+
+func TestWithDefaults(t *testing.T) {
+	defaults := spec.Values{
+		SKUTier:     "Free",
+		Network:     &spec.NetworkValues{Plugin: "azure", ServiceCIDR: "10.0.0.0/16", DNSServiceIP: "10.0.0.10"},
+		Credentials: &spec.CredentialsValues{SecretName: "aso-credentials"},
+		Flux:        &spec.FluxValues{SourceRef: &spec.SourceRefValues{Kind: "GitRepository", Name: "flux-system"}, Interval: "10m"},
+		NodePools:   map[string]spec.PoolValue{"system": {Mode: "System", VMSize: "Standard_D2s_v5", Count: ptr(1)}},
+	}
+	v := spec.Values{
+		Name:      "a",
+		Network:   &spec.NetworkValues{ServiceCIDR: "10.100.0.0/16"},
+		Flux:      &spec.FluxValues{Interval: "5m"},
+		NodePools: map[string]spec.PoolValue{"system": {VMSize: "Standard_D4s_v5"}, "work": {Mode: "User", VMSize: "Standard_D8s_v5", Count: ptr(0)}},
+	}
+	got := WithDefaults(defaults, v)
+	if got.Network.ServiceCIDR != "10.100.0.0/16" || got.Network.DNSServiceIP != "10.0.0.10" || got.Network.Plugin != "azure" {
+		t.Errorf("network = %+v", *got.Network)
+	}
+	if got.Flux.Interval != "5m" || got.Flux.SourceRef.Name != "flux-system" || got.SKUTier != "Free" || got.Credentials.SecretName != "aso-credentials" {
+		t.Errorf("flux = %+v, sku %q", *got.Flux, got.SKUTier)
+	}
+	if p := got.NodePools["system"]; p.Mode != "System" || p.VMSize != "Standard_D4s_v5" || *p.Count != 1 {
+		t.Errorf("system pool = %+v", p)
+	}
+	if len(got.NodePools) != 2 || v.Network.DNSServiceIP != "" || len(v.NodePools) != 2 || v.NodePools["system"].Mode != "" {
+		t.Errorf("input modified or pools lost: %+v", got.NodePools)
+	}
+	// With the effective values, the chart's DNS IP is checked against the cluster's service CIDR.
+	expectRules(t, ClusterRules(clusterOf(got)), RuleDNSServiceIPOutside)
+}

@@ -1,0 +1,244 @@
+package rules
+
+import (
+	"cmp"
+	"fmt"
+	"net/netip"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/fleetctl/fleetctl/pkg/validate"
+)
+
+// FleetRules checks the fleet as a whole, in one pass over the compact facts: cluster names,
+// resource groups and DNS prefixes unique (case-insensitive, as Azure compares names), cluster
+// folders named after their clusters, service and pod CIDRs of different clusters apart (warnings:
+// only clusters that will be peered must not overlap, and that is not known here), and the cluster
+// list in listFile (the entries of its resources, as written) against the cluster folders present.
+// Entries of the list that are not cluster folders (files, remote or nested paths) are ignored.
+// It runs in O(n log n) for n clusters. Findings are sorted.
+func FleetRules(clusters []Cluster, listed []string, folders []string, listFile string) []validate.Finding {
+	var out []validate.Finding
+	out = append(out, uniqueRule(clusters, RuleDuplicateName, "name", "cluster name",
+		func(c Cluster) string { return c.clusterName() }, nil,
+		"rename one of the clusters; cluster names (and so every object name) must be unique in the fleet")...)
+	out = append(out, uniqueRule(clusters, RuleDuplicateResourceGroup, "resourceGroup", "resource group",
+		func(c Cluster) string { return c.Values.ResourceGroup }, nil,
+		"give each cluster its own resource group: the cluster owns it, and deleting one cluster deletes the group with everything in it")...)
+	out = append(out, uniqueRule(clusters, RuleDuplicateDNSPrefix, "dnsPrefix", "DNS prefix",
+		func(c Cluster) string { return c.dnsPrefix() },
+		// Clusters that share a name and leave dnsPrefix to default to it are reported as duplicate names.
+		func(c Cluster) bool { return c.Values.DNSPrefix == "" },
+		"set a distinct dnsPrefix (it defaults to the cluster name); AKS accepts duplicates but the API server names become hard to tell apart")...)
+	for _, c := range clusters {
+		if c.Dir == "" || c.Values.Name == "" {
+			continue
+		}
+		if dir := path.Base(c.Dir); dir != c.Values.Name {
+			out = append(out, c.at(RuleFolderNameMismatch, "name",
+				fmt.Sprintf("cluster %q lives in folder %q", c.Values.Name, dir),
+				"keep folder and name the same: rename the folder (and its entry in the cluster list) or the cluster"))
+		}
+	}
+	out = append(out, cidrOverlaps(clusters)...)
+	out = append(out, listRules(listed, folders, listFile)...)
+	validate.Sort(out)
+	return out
+}
+
+// uniqueRule reports every cluster whose key (compared case-insensitively) another cluster shares.
+// A group whose every member is derived (derived returns true) is left out: another rule reports it.
+func uniqueRule(clusters []Cluster, rule, field, what string, key func(Cluster) string, derived func(Cluster) bool, fix string) []validate.Finding {
+	// One map from key to the first cluster using it; only keys used twice get a list.
+	first := make(map[string]int, len(clusters))
+	groups := map[string][]int{}
+	for i, c := range clusters {
+		k := key(c)
+		if k == "" {
+			continue
+		}
+		lk := strings.ToLower(k)
+		j, dup := first[lk]
+		switch {
+		case !dup:
+			first[lk] = i
+		case groups[lk] == nil:
+			groups[lk] = []int{j, i}
+		default:
+			groups[lk] = append(groups[lk], i)
+		}
+	}
+	var out []validate.Finding
+	for _, idx := range groups {
+		if derived != nil && !slices.ContainsFunc(idx, func(i int) bool { return !derived(clusters[i]) }) {
+			continue
+		}
+		slices.SortFunc(idx, func(a, b int) int {
+			return cmp.Or(cmp.Compare(clusters[a].Name, clusters[b].Name), cmp.Compare(clusters[a].ValuesFile, clusters[b].ValuesFile))
+		})
+		for _, i := range idx {
+			c := clusters[i]
+			// Name at most three others, so a large group costs O(group) and not O(group²).
+			others := make([]string, 0, 3)
+			for _, j := range idx {
+				if len(others) == 3 {
+					break
+				}
+				if j != i {
+					others = append(others, clusters[j].label())
+				}
+			}
+			msg := fmt.Sprintf("%s %q is also used by %s", what, key(c), strings.Join(others, ", "))
+			if more := len(idx) - 1 - len(others); more > 0 {
+				msg += fmt.Sprintf(" and %d more", more)
+			}
+			out = append(out, c.at(rule, field, msg, fix))
+		}
+	}
+	return out
+}
+
+// cidrRange is one service or pod CIDR of one cluster.
+type cidrRange struct {
+	p       netip.Prefix
+	last    netip.Addr
+	cluster int
+	field   string
+}
+
+// lastAddr is the last address of p.
+func lastAddr(p netip.Prefix) netip.Addr {
+	if p.Addr().Is4() {
+		a := p.Addr().As4()
+		for i := p.Bits(); i < 32; i++ {
+			a[i/8] |= 0x80 >> (i % 8)
+		}
+		return netip.AddrFrom4(a)
+	}
+	a := p.Addr().As16()
+	for i := p.Bits(); i < 128; i++ {
+		a[i/8] |= 0x80 >> (i % 8)
+	}
+	return netip.AddrFrom16(a)
+}
+
+// cidrOverlaps finds CIDRs of different clusters that overlap with a sort and a sweep. Two CIDRs
+// overlap exactly when one contains the other, so, sorted by first address and then widest first,
+// every range that starts before the widest range seen so far ends lies inside that range (its
+// root). Each such range is reported once, naming its root; each root is reported once, naming the
+// first range inside it and how many more there are. That is O(n log n) work and O(n) findings,
+// even when every cluster uses the same default CIDR.
+func cidrOverlaps(clusters []Cluster) []validate.Finding {
+	ranges := make([]cidrRange, 0, 2*len(clusters))
+	for i, c := range clusters {
+		n := c.network()
+		for _, r := range []struct{ field, s string }{{"network.serviceCidr", n.ServiceCIDR}, {"network.podCidr", n.PodCIDR}} {
+			if r.s == "" {
+				continue
+			}
+			p, err := netip.ParsePrefix(r.s)
+			if err != nil {
+				continue
+			}
+			p = p.Masked()
+			ranges = append(ranges, cidrRange{p: p, last: lastAddr(p), cluster: i, field: r.field})
+		}
+	}
+	slices.SortFunc(ranges, func(a, b cidrRange) int {
+		return cmp.Or(a.p.Addr().Compare(b.p.Addr()), cmp.Compare(a.p.Bits(), b.p.Bits()),
+			cmp.Compare(clusters[a.cluster].Name, clusters[b.cluster].Name),
+			cmp.Compare(clusters[a.cluster].ValuesFile, clusters[b.cluster].ValuesFile),
+			cmp.Compare(a.field, b.field))
+	})
+	describe := func(r cidrRange) string {
+		return fmt.Sprintf("%s %s of %s", r.field, r.p, clusters[r.cluster].label())
+	}
+	const fix = "if these clusters will ever be peered or share a network, give them CIDRs that do not overlap (the CIDRs are immutable: decide before creating the cluster)"
+	var out []validate.Finding
+	report := func(root int, first, inside int) {
+		if inside == 0 {
+			return
+		}
+		r := ranges[root]
+		c := clusters[r.cluster]
+		msg := fmt.Sprintf("%s %s overlaps %s", r.field, r.p, describe(ranges[first]))
+		if inside > 1 {
+			msg += fmt.Sprintf(" and %d more ranges of other clusters", inside-1)
+		}
+		out = append(out, c.at(RuleCIDROverlap, r.field, msg, fix))
+	}
+	root, first, inside := -1, -1, 0
+	for i, r := range ranges {
+		if root >= 0 && r.p.Addr().Compare(ranges[root].last) <= 0 {
+			// r lies inside the root range.
+			if r.cluster == ranges[root].cluster {
+				continue // the same cluster's own overlap is a ClusterRules finding
+			}
+			if inside == 0 {
+				first = i
+			}
+			inside++
+			c := clusters[r.cluster]
+			out = append(out, c.at(RuleCIDROverlap, r.field,
+				fmt.Sprintf("%s %s overlaps %s", r.field, r.p, describe(ranges[root])), fix))
+			continue
+		}
+		report(root, first, inside)
+		root, first, inside = i, -1, 0
+	}
+	if root >= 0 {
+		report(root, first, inside)
+	}
+	return out
+}
+
+// clusterEntry turns an entry of the cluster list into a folder name, or "" when the entry is not a
+// cluster folder of the list's directory.
+func clusterEntry(e string) string {
+	e = strings.TrimSpace(e)
+	e = strings.TrimPrefix(e, "./")
+	e = strings.TrimRight(e, "/")
+	switch {
+	case e == "", e == ".", strings.Contains(e, "://"), strings.Contains(e, "/"),
+		strings.HasSuffix(e, ".yaml"), strings.HasSuffix(e, ".yml"), strings.HasSuffix(e, ".json"):
+		return ""
+	}
+	return e
+}
+
+func listRules(listed, folders []string, listFile string) []validate.Finding {
+	var out []validate.Finding
+	present := make(map[string]bool, len(folders))
+	for _, f := range folders {
+		present[f] = true
+	}
+	seen := make(map[string]bool, len(listed))
+	for _, e := range listed {
+		name := clusterEntry(e)
+		if name == "" {
+			continue
+		}
+		switch {
+		case seen[name]:
+			out = append(out, newFinding(RuleListedTwice, listFile, "resources",
+				fmt.Sprintf("cluster %q is listed more than once; kustomize rejects the same resource twice", name),
+				"remove the repeated entry"))
+		case !present[name]:
+			out = append(out, newFinding(RuleListedMissing, listFile, "resources",
+				fmt.Sprintf("cluster %q is listed but its folder %s does not exist; Flux fails to build the list", name, path.Join(path.Dir(listFile), name)),
+				"restore the folder, or remove the entry if the cluster is meant to go"))
+		}
+		seen[name] = true
+	}
+	sorted := slices.Clone(folders)
+	slices.Sort(sorted)
+	for _, f := range slices.Compact(sorted) {
+		if !seen[f] {
+			out = append(out, newFinding(RuleFolderNotListed, listFile, "resources",
+				fmt.Sprintf("cluster folder %s is not listed, so Flux never applies it", path.Join(path.Dir(listFile), f)),
+				fmt.Sprintf("add %q to resources in %s (fleetctl cluster add does this), or remove the folder", f, listFile)))
+		}
+	}
+	return out
+}

@@ -1,0 +1,68 @@
+package rules
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/fleetctl/fleetctl/pkg/validate"
+)
+
+// allFindings runs every table case of every rule family.
+func allFindings() []validate.Finding {
+	var out []validate.Finding
+	for _, tc := range clusterCases() {
+		v := validValues()
+		tc.edit(&v)
+		out = append(out, ClusterRules(clusterOf(v))...)
+	}
+	for _, tc := range fleetCases() {
+		out = append(out, tc.findings()...)
+	}
+	for _, tc := range secretCases() {
+		out = append(out, SecretRules("f.yaml", []byte(tc.content))...)
+	}
+	for _, tc := range changeCases() {
+		out = append(out, Changes(tc.pair())...)
+	}
+	return out
+}
+
+// TestRuleIDs checks All: ids unique, stable-looking and complete, and every emitted id listed with
+// the severity it is emitted with.
+func TestRuleIDs(t *testing.T) {
+	idRE := regexp.MustCompile(`^(aks|fleet|secret|change)/[a-z0-9]+(-[a-z0-9]+)*$`)
+	listed := map[string]RuleInfo{}
+	for _, r := range All {
+		if _, dup := listed[r.ID]; dup {
+			t.Errorf("rule %s listed twice", r.ID)
+		}
+		listed[r.ID] = r
+		if !idRE.MatchString(r.ID) {
+			t.Errorf("rule id %q is not kebab-case under aks/, fleet/, secret/ or change/", r.ID)
+		}
+		if r.Severity != validate.Error && r.Severity != validate.Warning {
+			t.Errorf("rule %s severity %q", r.ID, r.Severity)
+		}
+		if r.Summary == "" || !strings.HasSuffix(r.Summary, ".") {
+			t.Errorf("rule %s summary %q should be a sentence", r.ID, r.Summary)
+		}
+	}
+	emitted := map[string]bool{}
+	for _, f := range allFindings() {
+		emitted[f.Rule] = true
+		r, ok := listed[f.Rule]
+		if !ok {
+			t.Errorf("emitted rule %s is not in All", f.Rule)
+			continue
+		}
+		if r.Severity != f.Severity {
+			t.Errorf("rule %s emitted as %s, All says %s", f.Rule, f.Severity, r.Severity)
+		}
+	}
+	for _, r := range All {
+		if !emitted[r.ID] {
+			t.Errorf("rule %s is in All but no test case emits it", r.ID)
+		}
+	}
+}
