@@ -164,11 +164,8 @@ func Run(o Options) (Result, error) {
 	} else {
 		col.add(rules.FleetRules(clusters, listed, folders, f.ClustersKustomization())...)
 	}
-	// The clusters root builds every cluster folder: report its build only when no cluster folder or
-	// list entry already explains the failure.
-	if !col.hasIn(clustersDir, "kustomize/", "yaml/", "fleet/listed") {
-		ch.checkKustomizeRoot(clustersDir)
-	}
+	// The clusters root itself is not built: it only lists the cluster folders, each built above, and
+	// the list rules check its entries; building it would build every cluster a second time.
 	if o.Base != nil {
 		col.add(ch.baseChanges(clusters, listed)...)
 	}

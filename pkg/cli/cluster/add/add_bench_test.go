@@ -73,7 +73,8 @@ func newFleetRepo(b *testing.B, n int) (*fleet.Fleet, *gitrepo.Repo) {
 }
 
 // BenchmarkClusterAdd measures `cluster add` after flag parsing: render, edit the list, kustomize
-// build and chart render check, dirty check, atomic write, branch and commit. Each iteration adds
+// build and chart render check, dirty check, atomic write, the validator on the new cluster (with the
+// fleet-wide rules over every cluster), branch and commit. Each iteration adds
 // one more cluster on a new branch. clusters=0 is the baseline for the 1,000-cluster figure.
 func BenchmarkClusterAdd(b *testing.B) {
 	for _, n := range []int{0, 1000} {
@@ -91,6 +92,7 @@ func BenchmarkClusterAdd(b *testing.B) {
 				}
 				plan.Commit = true
 				plan.Branch = "fleetctl/add-cluster-" + c.Name
+				plan.Check = func() error { return validateTouched(fl, c.Name) }
 				if _, err := change.Apply(repo, plan, sig, sig); err != nil {
 					b.Fatal(err)
 				}

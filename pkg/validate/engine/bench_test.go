@@ -1,0 +1,71 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/fleetctl/fleetctl/pkg/config"
+	"github.com/fleetctl/fleetctl/pkg/fleet"
+	"github.com/fleetctl/fleetctl/pkg/render"
+	"github.com/fleetctl/fleetctl/pkg/schema"
+)
+
+// fleetOf writes a fleet of n clusters rendered by fleetctl, each with its own service CIDR.
+func fleetOf(b *testing.B, n int) *fleet.Fleet {
+	b.Helper()
+	dir := b.TempDir()
+	f, err := fleet.New(dir, config.Default())
+	if err != nil {
+		b.Fatal(err)
+	}
+	files, err := f.SkeletonFiles()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var list strings.Builder
+	list.WriteString("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n")
+	for i := range n {
+		c := f.NewCluster(fmt.Sprintf("c%04d-aks", i))
+		c.Network.ServiceCIDR = fmt.Sprintf("10.%d.%d.0/24", i/256, i%256)
+		c.Network.DNSServiceIP = fmt.Sprintf("10.%d.%d.10", i/256, i%256)
+		c.DNSPrefix = c.Name
+		cf, err := f.ClusterFiles(c)
+		if err != nil {
+			b.Fatal(err)
+		}
+		files = append(files, cf...)
+		fmt.Fprintf(&list, "  - %s\n", c.Name)
+	}
+	for i := range files {
+		if files[i].Path == f.ClustersKustomization() {
+			files[i] = render.File{Path: files[i].Path, Content: []byte(list.String())}
+		}
+	}
+	writeAll(b, dir, files)
+	return f
+}
+
+// BenchmarkValidate runs the whole engine (no base) over fleets of 10 and 1,000 clusters; the
+// 10-cluster run is the baseline the 1,000-cluster figure is read against.
+func BenchmarkValidate(b *testing.B) {
+	for _, n := range []int{10, 1000} {
+		b.Run(fmt.Sprintf("clusters=%d", n), func(b *testing.B) {
+			f := fleetOf(b, n)
+			schemas, err := schema.Default()
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				res, err := Run(Options{Fleet: f, Schemas: schemas})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(res.Findings) != 0 {
+					b.Fatalf("findings on a good fleet: %v", res.Findings[0])
+				}
+			}
+		})
+	}
+}
