@@ -16,8 +16,8 @@ import (
 // downgrades and skipped minor versions, and losing the last System pool. Each finding says the way
 // out. Findings point at head's values file.
 //
-// An empty field means the chart default. Where that default matters and is not known here (plain
-// values, not WithDefaults), a change between the default and an explicit value is a warning. Node
+// An empty field means the chart default. Where that default matters and is not known here (the
+// values as written), a change between the default and an explicit value is a warning. Node
 // pools have no version of their own in the values (every pool follows kubernetesVersion), so there
 // is no pool-above-control-plane check. When either side has no values at all (an empty or
 // undecodable file), there is nothing to compare.

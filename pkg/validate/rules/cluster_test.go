@@ -126,34 +126,3 @@ func TestPositionFallback(t *testing.T) {
 		t.Errorf("fallback position: line %d field %s", got[0].Line, got[0].Field)
 	}
 }
-
-func TestWithDefaults(t *testing.T) {
-	defaults := spec.Values{
-		SKUTier:     "Free",
-		Network:     &spec.NetworkValues{Plugin: "azure", ServiceCIDR: "10.0.0.0/16", DNSServiceIP: "10.0.0.10"},
-		Credentials: &spec.CredentialsValues{SecretName: "aso-credentials"},
-		Flux:        &spec.FluxValues{SourceRef: &spec.SourceRefValues{Kind: "GitRepository", Name: "flux-system"}, Interval: "10m"},
-		NodePools:   map[string]spec.PoolValue{"system": {Mode: "System", VMSize: "Standard_D2s_v5", Count: ptr(1)}},
-	}
-	v := spec.Values{
-		Name:      "a",
-		Network:   &spec.NetworkValues{ServiceCIDR: "10.100.0.0/16"},
-		Flux:      &spec.FluxValues{Interval: "5m"},
-		NodePools: map[string]spec.PoolValue{"system": {VMSize: "Standard_D4s_v5"}, "work": {Mode: "User", VMSize: "Standard_D8s_v5", Count: ptr(0)}},
-	}
-	got := WithDefaults(defaults, v)
-	if got.Network.ServiceCIDR != "10.100.0.0/16" || got.Network.DNSServiceIP != "10.0.0.10" || got.Network.Plugin != "azure" {
-		t.Errorf("network = %+v", *got.Network)
-	}
-	if got.Flux.Interval != "5m" || got.Flux.SourceRef.Name != "flux-system" || got.SKUTier != "Free" || got.Credentials.SecretName != "aso-credentials" {
-		t.Errorf("flux = %+v, sku %q", *got.Flux, got.SKUTier)
-	}
-	if p := got.NodePools["system"]; p.Mode != "System" || p.VMSize != "Standard_D4s_v5" || *p.Count != 1 {
-		t.Errorf("system pool = %+v", p)
-	}
-	if len(got.NodePools) != 2 || v.Network.DNSServiceIP != "" || len(v.NodePools) != 2 || v.NodePools["system"].Mode != "" {
-		t.Errorf("input modified or pools lost: %+v", got.NodePools)
-	}
-	// With the effective values, the chart's DNS IP is checked against the cluster's service CIDR.
-	expectRules(t, ClusterRules(clusterOf(got)), RuleDNSServiceIPOutside)
-}

@@ -20,8 +20,8 @@ type Cluster struct {
 	Dir string
 	// ValuesFile is the repo-relative values file every finding about the cluster points at.
 	ValuesFile string
-	// Values are the cluster's values. They may be the file as written or the effective values
-	// (see WithDefaults); an empty field means "not set here, the chart default applies".
+	// Values are the cluster's values as written; an empty field means "not set here, the chart
+	// default applies".
 	Values spec.Values
 	// Pos returns the 1-based position of a values path such as "nodePools.work.count", or 0, 0 when
 	// the path is not in the file. May be nil.
@@ -195,113 +195,4 @@ func poolPath(pool, field string) string {
 		return "nodePools." + pool
 	}
 	return "nodePools." + pool + "." + field
-}
-
-// WithDefaults returns v with every field it leaves empty taken from defaults (normally the cluster
-// chart's values.yaml, decoded with spec.DecodeValues), merged the way Helm merges values: maps key
-// by key, node pools by name, lists and scalars replaced whole. Rules given effective values need
-// to guess less (for example, a dnsServiceIP left to the chart default is checked against the
-// cluster's serviceCidr). Positions of defaulted fields fall back to the nearest key in the file.
-func WithDefaults(defaults, v spec.Values) spec.Values {
-	str := func(dst *string, def string) {
-		if *dst == "" {
-			*dst = def
-		}
-	}
-	out := v
-	str(&out.Name, defaults.Name)
-	str(&out.Location, defaults.Location)
-	str(&out.ResourceGroup, defaults.ResourceGroup)
-	str(&out.DNSPrefix, defaults.DNSPrefix)
-	str(&out.KubernetesVersion, defaults.KubernetesVersion)
-	str(&out.SKUTier, defaults.SKUTier)
-	if d := defaults.Network; d != nil {
-		n := spec.NetworkValues{}
-		if v.Network != nil {
-			n = *v.Network
-		}
-		str(&n.Plugin, d.Plugin)
-		str(&n.Policy, d.Policy)
-		str(&n.ServiceCIDR, d.ServiceCIDR)
-		str(&n.DNSServiceIP, d.DNSServiceIP)
-		str(&n.PodCIDR, d.PodCIDR)
-		str(&n.OutboundType, d.OutboundType)
-		out.Network = &n
-	}
-	if d := defaults.Credentials; d != nil {
-		cr := spec.CredentialsValues{}
-		if v.Credentials != nil {
-			cr = *v.Credentials
-		}
-		str(&cr.SecretName, d.SecretName)
-		out.Credentials = &cr
-	}
-	if d := defaults.Flux; d != nil {
-		fl := spec.FluxValues{}
-		if v.Flux != nil {
-			fl = *v.Flux
-		}
-		str(&fl.FluxPath, d.FluxPath)
-		str(&fl.InfraPath, d.InfraPath)
-		str(&fl.Interval, d.Interval)
-		if ds := d.SourceRef; ds != nil {
-			sr := spec.SourceRefValues{}
-			if fl.SourceRef != nil {
-				sr = *fl.SourceRef
-			}
-			str(&sr.Kind, ds.Kind)
-			str(&sr.Name, ds.Name)
-			str(&sr.Namespace, ds.Namespace)
-			fl.SourceRef = &sr
-		}
-		out.Flux = &fl
-	}
-	if len(defaults.NodePools) > 0 {
-		pools := make(map[string]spec.PoolValue, len(v.NodePools)+len(defaults.NodePools))
-		for name, d := range defaults.NodePools {
-			pools[name] = d
-		}
-		for name, p := range v.NodePools {
-			d, ok := pools[name]
-			if ok {
-				p = mergePool(d, p)
-			}
-			pools[name] = p
-		}
-		out.NodePools = pools
-	}
-	return out
-}
-
-func mergePool(d, p spec.PoolValue) spec.PoolValue {
-	str := func(dst *string, def string) {
-		if *dst == "" {
-			*dst = def
-		}
-	}
-	num := func(dst **int, def *int) {
-		if *dst == nil {
-			*dst = def
-		}
-	}
-	str(&p.Mode, d.Mode)
-	str(&p.VMSize, d.VMSize)
-	str(&p.OSType, d.OSType)
-	str(&p.OSDiskType, d.OSDiskType)
-	num(&p.Count, d.Count)
-	num(&p.MaxPods, d.MaxPods)
-	num(&p.OSDiskSizeGB, d.OSDiskSizeGB)
-	if p.Zones == nil {
-		p.Zones = d.Zones
-	}
-	if d.Autoscale != nil {
-		a := spec.Autoscale{}
-		if p.Autoscale != nil {
-			a = *p.Autoscale
-		}
-		num(&a.Min, d.Autoscale.Min)
-		num(&a.Max, d.Autoscale.Max)
-		p.Autoscale = &a
-	}
-	return p
 }
