@@ -52,3 +52,28 @@ func FuzzValidateName(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeValues: the values loader never panics; what it accepts re-encodes and decodes to the
+// same values, and overlaying it on a cluster never panics either.
+func FuzzDecodeValues(f *testing.F) {
+	for _, s := range []string{
+		"name: a\nnodePools:\n  system: {mode: System, vmSize: Standard_D4s_v5, count: 3}\n",
+		"network: {plugin: azure, serviceCidr: 10.0.0.0/16}\n",
+		"nodePools:\n  w:\n    autoscale: {min: 1, max: 2}\n    zones: [1, 2]\n",
+		"", "~", "[]", "a: b", "nodePools: {x: null}", "name: [", "name: a\nname: b\n", "flux: {sourceRef: {}}",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		v, err := DecodeValues("values.yaml", data)
+		if err != nil {
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("multi-line error: %q", err)
+			}
+			return
+		}
+		c := Cluster{}
+		c.Overlay(v)
+		_ = c.Validate()
+	})
+}

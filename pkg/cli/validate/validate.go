@@ -133,10 +133,14 @@ func (o *Options) Run() error {
 			}
 		}
 	}
-	if o.f.IO.CanPrompt() && o.Output == "text" {
-		fmt.Fprintf(o.f.IO.ErrOut, "validating %s ...\r", root)
+	progress := o.f.IO.CanPrompt() && o.Output == "text"
+	if progress {
+		fmt.Fprintf(o.f.IO.ErrOut, "validating %s ...", root)
 	}
 	res, err := engine.Run(opts)
+	if progress {
+		fmt.Fprint(o.f.IO.ErrOut, "\r\x1b[K") // clear the progress line before the report
+	}
 	if err != nil {
 		return err
 	}

@@ -285,10 +285,8 @@ func (c *checker) clusterFacts(name string, files []string, report bool) *rules.
 	valuesPath := path.Join(dir, fleet.ValuesFile)
 	content, err := os.ReadFile(filepath.Join(f.Root, filepath.FromSlash(valuesPath)))
 	if err != nil {
-		if report {
-			c.col.add(validate.Finding{Severity: validate.Error, Rule: "fleet/missing-values", File: dir,
-				Message: fmt.Sprintf("cluster folder %s has no %s", dir, fleet.ValuesFile), Fix: "restore values.yaml or remove the folder"})
-		}
+		// A folder of plain manifests (no values.yaml): its objects are checked file by file, and
+		// there is no chart to render.
 		return nil
 	}
 	ix, err := yamlpos.Parse(content)
