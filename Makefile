@@ -14,7 +14,7 @@ export CGO_ENABLED ?= 0
 all: build
 
 build:
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/fleetctl
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/fleetctl
 
 vet:
 	$(GO) vet ./...
