@@ -307,3 +307,22 @@ func golden(t *testing.T, file string, got []byte) {
 		t.Errorf("%s differs from the output (run go test -update and review the diff):\n%s", file, got)
 	}
 }
+
+// TestSkeletonGolden pins every file init renders (the chart is copied verbatim from templates/ and
+// golden-tested as rendered output in pkg/chart).
+func TestSkeletonGolden(t *testing.T) {
+	f := writeSkeleton(t, config.Default())
+	files, err := f.SkeletonFiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all bytes.Buffer
+	for _, file := range files {
+		if strings.HasPrefix(file.Path, f.ChartDir()+"/") {
+			continue
+		}
+		all.WriteString("--- " + file.Path + "\n")
+		all.Write(file.Content)
+	}
+	golden(t, path.Join("testdata", "skeleton.golden"), all.Bytes())
+}
