@@ -145,7 +145,7 @@ func (o *Options) Run() error {
 		return err
 	}
 	meta := report.Meta{Tool: "fleetctl", Version: o.f.Build.Version, Root: root, Schemas: schemas.Sources(),
-		Files: res.Files, Objects: res.Objects, Strict: o.Strict, Rules: map[string]string{}}
+		Files: res.Files, Objects: res.Objects, Paths: res.Paths, Strict: o.Strict, Rules: map[string]string{}}
 	for _, r := range rules.All {
 		meta.Rules[r.ID] = r.Summary
 	}

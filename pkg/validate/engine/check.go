@@ -141,7 +141,7 @@ func (c *checker) checkSecrets(p string) {
 // checkFile checks one repo file outside cluster folders, or inside one.
 func (c *checker) checkFile(p string) {
 	pf, ok := c.readFile(p)
-	c.col.count(1, 0)
+	c.col.checked(p)
 	if !ok {
 		return
 	}

@@ -45,6 +45,8 @@ type Result struct {
 	Files    int
 	Objects  int
 	Clusters int
+	// Paths are the repo-relative files checked, sorted.
+	Paths []string
 }
 
 type collector struct {
@@ -52,6 +54,7 @@ type collector struct {
 	findings []validate.Finding
 	files    int
 	objects  int
+	paths    []string
 }
 
 func (c *collector) add(fs ...validate.Finding) {
@@ -75,6 +78,14 @@ func (c *collector) hasIn(dir string, prefixes ...string) bool {
 		}
 	}
 	return false
+}
+
+// checked records a file as checked.
+func (c *collector) checked(p string) {
+	c.mu.Lock()
+	c.files++
+	c.paths = append(c.paths, p)
+	c.mu.Unlock()
 }
 
 func (c *collector) count(files, objects int) {
@@ -170,7 +181,8 @@ func Run(o Options) (Result, error) {
 		col.add(ch.baseChanges(clusters, listed)...)
 	}
 	validate.Sort(col.findings)
-	return Result{Findings: col.findings, Files: col.files, Objects: col.objects, Clusters: len(folders)}, nil
+	sort.Strings(col.paths)
+	return Result{Findings: col.findings, Files: col.files, Objects: col.objects, Clusters: len(folders), Paths: col.paths}, nil
 }
 
 // repoFiles lists the YAML files of the repo that Flux or fleetctl read, repo-relative and sorted,
