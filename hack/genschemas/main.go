@@ -14,10 +14,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,7 +23,8 @@ import (
 	"strings"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+
+	"github.com/fleetctl/fleetctl/pkg/schema"
 )
 
 // module is one pinned source of CRDs.
@@ -185,7 +184,7 @@ func bundleModule(m module, dir string) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		found, err := readCRDs(f)
+		found, err := schema.ReadCRDs(f)
 		f.Close()
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", e.Name(), err)
@@ -219,34 +218,6 @@ func bundleModule(m module, dir string) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
-}
-
-// readCRDs decodes every apiextensions.k8s.io/v1 CustomResourceDefinition in a YAML (multi-document)
-// or JSON stream, skipping other documents.
-func readCRDs(r io.Reader) ([]*apiextensionsv1.CustomResourceDefinition, error) {
-	dec := utilyaml.NewYAMLOrJSONDecoder(r, 4096)
-	var out []*apiextensionsv1.CustomResourceDefinition
-	for {
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			if errors.Is(err, io.EOF) {
-				return out, nil
-			}
-			return nil, err
-		}
-		var head struct{ APIVersion, Kind string }
-		if len(raw) == 0 || json.Unmarshal(raw, &head) != nil || head.Kind != "CustomResourceDefinition" {
-			continue
-		}
-		if head.APIVersion != "apiextensions.k8s.io/v1" {
-			return nil, fmt.Errorf("CustomResourceDefinition with apiVersion %q: only apiextensions.k8s.io/v1 is supported", head.APIVersion)
-		}
-		crd := &apiextensionsv1.CustomResourceDefinition{}
-		if err := json.Unmarshal(raw, crd); err != nil {
-			return nil, err
-		}
-		out = append(out, crd)
-	}
 }
 
 // trim keeps only what validation needs from a CRD.

@@ -176,7 +176,7 @@ func (s *Set) AddDir(dir string) error {
 		if err != nil {
 			return err
 		}
-		crds, err := readCRDs(bytes.NewReader(b))
+		crds, err := ReadCRDs(bytes.NewReader(b))
 		if err != nil {
 			return fmt.Errorf("%s: %w", file, err)
 		}
@@ -205,9 +205,9 @@ func (s *Set) AddDir(dir string) error {
 	return nil
 }
 
-// readCRDs decodes every apiextensions.k8s.io/v1 CustomResourceDefinition in a YAML (possibly
-// multi-document) or JSON stream, skipping other objects.
-func readCRDs(r io.Reader) ([]*apiextensionsv1.CustomResourceDefinition, error) {
+// ReadCRDs decodes every apiextensions.k8s.io/v1 CustomResourceDefinition in a YAML (possibly
+// multi-document) or JSON stream, skipping other objects. The bundle generator reads CRDs with it too.
+func ReadCRDs(r io.Reader) ([]*apiextensionsv1.CustomResourceDefinition, error) {
 	dec := utilyaml.NewYAMLOrJSONDecoder(r, 4096)
 	var out []*apiextensionsv1.CustomResourceDefinition
 	for {
