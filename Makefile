@@ -33,9 +33,12 @@ test: vet fmt-check unit
 demo: build
 	@./hack/demo.sh $(BIN)
 
-# Benchmarks; figures are compared against baselines measured in the same run.
+# Benchmarks; figures are compared against baselines measured in the same run. hack/bench then times
+# `fleetctl validate` against kustomize build + helm template + kubeconform per cluster on generated
+# fleets (peers are built into hack/bench/.cache; BENCH_FLAGS e.g. -sizes 100,1000).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./...
+	cd hack/bench && $(GO) run . $(BENCH_FLAGS)
 
 # Short fuzzing of every fuzz target (the seeds also run in `make test`).
 fuzz:
