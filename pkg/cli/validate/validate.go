@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -90,6 +91,7 @@ func (o *Options) Validate() error {
 // Run validates and prints the findings.
 func (o *Options) Run() error {
 	start := time.Now()
+	tuneGC(o.f.Getenv)
 	root := o.Path
 	if root == "" {
 		r, err := o.f.RepoRoot()
@@ -229,4 +231,15 @@ func changedClusters(fl *fleet.Fleet, base *gitrepo.Snapshot) (map[string]bool, 
 		}
 	}
 	return out, nil
+}
+
+// tuneGC collects less often for the run (many short-lived allocations, little kept), with a soft
+// memory limit of 1 GiB so large fleets stay bounded. A user's GOGC or GOMEMLIMIT wins.
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(engine.GCPercent)
+	}
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(1 << 30)
+	}
 }

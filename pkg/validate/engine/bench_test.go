@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -64,6 +65,36 @@ func BenchmarkValidate(b *testing.B) {
 				}
 				if len(res.Findings) != 0 {
 					b.Fatalf("findings on a good fleet: %v", res.Findings[0])
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkValidateTuning reads the 1,000-cluster figure against two variants in the same run:
+// --changed for a one-cluster change (Only), and the GC setting `fleetctl validate` uses (GCPercent).
+func BenchmarkValidateTuning(b *testing.B) {
+	f := fleetOf(b, 1000)
+	schemas, err := schema.Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, v := range []struct {
+		name string
+		only map[string]bool
+		gc   int
+	}{
+		{"full/gc=100", nil, 100},
+		{"full/gc=" + fmt.Sprint(GCPercent), nil, GCPercent},
+		{"changed-one/gc=" + fmt.Sprint(GCPercent), map[string]bool{"c0500-aks": true}, GCPercent},
+	} {
+		b.Run(v.name, func(b *testing.B) {
+			old := debug.SetGCPercent(v.gc)
+			defer debug.SetGCPercent(old)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Run(Options{Fleet: f, Schemas: schemas, Only: v.only}); err != nil {
+					b.Fatal(err)
 				}
 			}
 		})
