@@ -21,7 +21,7 @@ import (
 
 	"github.com/fleetctl/fleetctl/pkg/config"
 	"github.com/fleetctl/fleetctl/pkg/fleet"
-	"github.com/fleetctl/fleetctl/pkg/render"
+	"github.com/fleetctl/fleetctl/pkg/fsx"
 )
 
 // Peer tool versions; each builds with the Go toolchain the main module uses.
@@ -120,32 +120,14 @@ func main() {
 func generate(dir string, n int) (*fleet.Fleet, []string) {
 	f, err := fleet.New(dir, config.Default())
 	check(err)
-	files, err := f.SkeletonFiles()
+	files, names, err := f.SyntheticFiles(n)
 	check(err)
-	var list strings.Builder
-	list.WriteString("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n")
-	names := make([]string, 0, n)
-	for i := range n {
-		c := f.NewCluster(fmt.Sprintf("c%04d-aks", i))
-		c.Network.ServiceCIDR = fmt.Sprintf("10.%d.%d.0/24", i/256, i%256)
-		c.Network.DNSServiceIP = fmt.Sprintf("10.%d.%d.10", i/256, i%256)
-		c.DNSPrefix = c.Name
-		cf, err := f.ClusterFiles(c)
-		check(err)
-		files = append(files, cf...)
-		fmt.Fprintf(&list, "  - %s\n", c.Name)
-		names = append(names, c.Name)
+	changes := make([]fsx.Change, len(files))
+	for i, file := range files {
+		changes[i] = fsx.Change{Path: file.Path, Content: file.Content}
 	}
-	for i := range files {
-		if files[i].Path == f.ClustersKustomization() {
-			files[i] = render.File{Path: files[i].Path, Content: []byte(list.String())}
-		}
-	}
-	for _, file := range files {
-		p := filepath.Join(dir, filepath.FromSlash(file.Path))
-		check(os.MkdirAll(filepath.Dir(p), 0o755))
-		check(os.WriteFile(p, file.Content, 0o644))
-	}
+	_, err = fsx.Apply(dir, changes)
+	check(err)
 	return f, names
 }
 

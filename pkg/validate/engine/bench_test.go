@@ -3,16 +3,14 @@ package engine
 import (
 	"fmt"
 	"runtime/debug"
-	"strings"
 	"testing"
 
 	"github.com/fleetctl/fleetctl/pkg/config"
 	"github.com/fleetctl/fleetctl/pkg/fleet"
-	"github.com/fleetctl/fleetctl/pkg/render"
 	"github.com/fleetctl/fleetctl/pkg/schema"
 )
 
-// fleetOf writes a fleet of n clusters rendered by fleetctl, each with its own service CIDR.
+// fleetOf writes a fleet of n clusters rendered by fleetctl.
 func fleetOf(b *testing.B, n int) *fleet.Fleet {
 	b.Helper()
 	dir := b.TempDir()
@@ -20,28 +18,9 @@ func fleetOf(b *testing.B, n int) *fleet.Fleet {
 	if err != nil {
 		b.Fatal(err)
 	}
-	files, err := f.SkeletonFiles()
+	files, _, err := f.SyntheticFiles(n)
 	if err != nil {
 		b.Fatal(err)
-	}
-	var list strings.Builder
-	list.WriteString("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n")
-	for i := range n {
-		c := f.NewCluster(fmt.Sprintf("c%04d-aks", i))
-		c.Network.ServiceCIDR = fmt.Sprintf("10.%d.%d.0/24", i/256, i%256)
-		c.Network.DNSServiceIP = fmt.Sprintf("10.%d.%d.10", i/256, i%256)
-		c.DNSPrefix = c.Name
-		cf, err := f.ClusterFiles(c)
-		if err != nil {
-			b.Fatal(err)
-		}
-		files = append(files, cf...)
-		fmt.Fprintf(&list, "  - %s\n", c.Name)
-	}
-	for i := range files {
-		if files[i].Path == f.ClustersKustomization() {
-			files[i] = render.File{Path: files[i].Path, Content: []byte(list.String())}
-		}
 	}
 	writeAll(b, dir, files)
 	return f

@@ -206,3 +206,23 @@ func TestCorpus(t *testing.T) {
 	sort.Strings(names)
 	t.Logf("corpus: %d cases (%s)", total, strings.Join(names, " "))
 }
+
+// TestSyntheticFleetIsClean: the fleets the benchmarks generate are valid, so they time real work.
+func TestSyntheticFleetIsClean(t *testing.T) {
+	dir := t.TempDir()
+	f, err := fleet.New(dir, config.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, names, err := f.SyntheticFiles(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names) != 3 || names[2] != "c0002-aks" {
+		t.Fatalf("names %v", names)
+	}
+	writeAll(t, dir, files)
+	if fs := runEngine(t, f, false); len(fs) != 0 {
+		t.Fatalf("synthetic fleet has findings:\n%s", dump(fs))
+	}
+}

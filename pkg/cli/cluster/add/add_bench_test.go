@@ -2,8 +2,6 @@ package add
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +9,7 @@ import (
 	"github.com/fleetctl/fleetctl/pkg/change"
 	"github.com/fleetctl/fleetctl/pkg/config"
 	"github.com/fleetctl/fleetctl/pkg/fleet"
+	"github.com/fleetctl/fleetctl/pkg/fsx"
 	"github.com/fleetctl/fleetctl/pkg/gitrepo"
 )
 
@@ -26,40 +25,18 @@ func newFleetRepo(b *testing.B, n int) (*fleet.Fleet, *gitrepo.Repo) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	files, err := fl.SkeletonFiles()
+	files, _, err := fl.SyntheticFiles(n)
 	if err != nil {
 		b.Fatal(err)
 	}
-	var list strings.Builder
-	list.WriteString("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n")
-	for i := range n {
-		c := fl.NewCluster(fmt.Sprintf("c%04d-aks", i))
-		c.Network.DNSServiceIP = "10.0.0.10"
-		cf, err := fl.ClusterFiles(c)
-		if err != nil {
-			b.Fatal(err)
-		}
-		files = append(files, cf...)
-		fmt.Fprintf(&list, "  - %s\n", c.Name)
-	}
-	if n == 0 {
-		list.Reset()
-		list.WriteString("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n")
-	}
 	paths := map[string]bool{}
-	for _, f := range files {
-		content := f.Content
-		if f.Path == fl.ClustersKustomization() {
-			content = []byte(list.String())
-		}
-		p := filepath.Join(root, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			b.Fatal(err)
-		}
-		if err := os.WriteFile(p, content, 0o644); err != nil {
-			b.Fatal(err)
-		}
+	changes := make([]fsx.Change, len(files))
+	for i, f := range files {
+		changes[i] = fsx.Change{Path: f.Path, Content: f.Content}
 		paths[strings.SplitN(f.Path, "/", 2)[0]] = true
+	}
+	if _, err := fsx.Apply(root, changes); err != nil {
+		b.Fatal(err)
 	}
 	var top []string
 	for p := range paths {
