@@ -278,8 +278,9 @@ func (c *checker) relative(err error) string {
 	return strings.ReplaceAll(strings.ReplaceAll(oneLine(err.Error()), root+"/", ""), root, ".")
 }
 
-// clusterFacts reads a cluster's values into the compact facts the fleet rules need.
-func (c *checker) clusterFacts(name string, files []string, report bool) *rules.Cluster {
+// clusterFacts reads a cluster's values into the compact facts the fleet rules need; it also returns
+// the file's content for the chart render.
+func (c *checker) clusterFacts(name string, files []string, report bool) (*rules.Cluster, []byte) {
 	f := c.opts.Fleet
 	dir := f.ClusterDir(name)
 	valuesPath := path.Join(dir, fleet.ValuesFile)
@@ -287,15 +288,15 @@ func (c *checker) clusterFacts(name string, files []string, report bool) *rules.
 	if err != nil {
 		// A folder of plain manifests (no values.yaml): its objects are checked file by file, and
 		// there is no chart to render.
-		return nil
+		return nil, nil
 	}
 	ix, err := yamlpos.Parse(content)
 	if err != nil {
 		// a syntax error, reported once by the file check
-		return &rules.Cluster{Name: name, Dir: dir, ValuesFile: valuesPath}
+		return &rules.Cluster{Name: name, Dir: dir, ValuesFile: valuesPath}, nil
 	}
 	if len(ix.DuplicateKeys()) > 0 {
-		return &rules.Cluster{Name: name, Dir: dir, ValuesFile: valuesPath} // reported by the file check
+		return &rules.Cluster{Name: name, Dir: dir, ValuesFile: valuesPath}, nil // reported by the file check
 	}
 	v, err := spec.DecodeValues(valuesPath, content)
 	if err != nil {
@@ -309,12 +310,12 @@ func (c *checker) clusterFacts(name string, files []string, report bool) *rules.
 			}
 			c.col.add(fd)
 		}
-		return &rules.Cluster{Name: name, Dir: dir, ValuesFile: valuesPath}
+		return &rules.Cluster{Name: name, Dir: dir, ValuesFile: valuesPath}, nil
 	}
 	return &rules.Cluster{Name: name, Dir: dir, ValuesFile: valuesPath, Values: v, Pos: func(p string) (int, int) {
 		l, col, _ := ix.Lookup(0, p)
 		return l, col
-	}}
+	}}, content
 }
 
 // checkCluster runs every per-cluster check and returns its facts for the fleet rules.
@@ -330,7 +331,7 @@ func (c *checker) checkCluster(name string, files []string) *rules.Cluster {
 		c.col.add(validate.Finding{Severity: validate.Error, Rule: "kustomize/build", File: path.Join(dir, fleet.KustomizationFile),
 			Message: c.relative(err), Fix: "fix the kustomization so the cluster folder builds and valuesFrom follows the values ConfigMap"})
 	}
-	facts := c.clusterFacts(name, files, true)
+	facts, content := c.clusterFacts(name, files, true)
 	if facts == nil {
 		return nil
 	}
@@ -338,12 +339,12 @@ func (c *checker) checkCluster(name string, files []string) *rules.Cluster {
 		return facts // values unreadable (already reported): the chart would only repeat it
 	}
 	c.col.add(rules.ClusterRules(*facts)...)
-	c.renderChart(facts)
+	c.renderChart(facts, content)
 	return facts
 }
 
 // renderChart renders the cluster chart with the cluster's values and validates every object.
-func (c *checker) renderChart(facts *rules.Cluster) {
+func (c *checker) renderChart(facts *rules.Cluster, content []byte) {
 	f := c.opts.Fleet
 	ch, err := f.Chart()
 	if err != nil {
@@ -351,10 +352,6 @@ func (c *checker) renderChart(facts *rules.Cluster) {
 			c.col.add(validate.Finding{Severity: validate.Error, Rule: "chart/load", File: path.Join(f.ChartDir(), "Chart.yaml"),
 				Message: oneLine(err.Error()), Fix: "fix the cluster chart"})
 		})
-		return
-	}
-	content, err := os.ReadFile(filepath.Join(f.Root, filepath.FromSlash(facts.ValuesFile)))
-	if err != nil {
 		return
 	}
 	var vals map[string]any

@@ -157,7 +157,7 @@ func Run(o Options) (Result, error) {
 	for i, name := range folders {
 		work <- func() {
 			if o.Only != nil && !o.Only[name] {
-				facts[i] = ch.clusterFacts(name, byCluster[name], false)
+				facts[i], _ = ch.clusterFacts(name, byCluster[name], false)
 				return
 			}
 			facts[i] = ch.checkCluster(name, byCluster[name])

@@ -16,6 +16,7 @@ import (
 	"github.com/fleetctl/fleetctl/pkg/fleet"
 	"github.com/fleetctl/fleetctl/pkg/fsx"
 	"github.com/fleetctl/fleetctl/pkg/gitrepo"
+	"github.com/fleetctl/fleetctl/pkg/render"
 	"github.com/fleetctl/fleetctl/pkg/spec"
 )
 
@@ -223,6 +224,13 @@ func (o *Options) Run() error {
 		return err
 	}
 	if o.DryRun {
+		files := make([]render.File, len(plan.Changes))
+		for i, ch := range plan.Changes {
+			files[i] = render.File{Path: ch.Path, Content: ch.Content}
+		}
+		if err := o.fleet.CheckCluster(c, files); err != nil {
+			return err
+		}
 		for _, ch := range plan.Changes {
 			fmt.Fprintf(out, "--- %s\n%s", ch.Path, ch.Content)
 		}
@@ -261,8 +269,9 @@ func (o *Options) Run() error {
 	return nil
 }
 
-// Plan renders the cluster's files, adds it to the list of clusters and checks the chart renders
-// with the new values. Nothing is written.
+// Plan renders the cluster's files and adds the cluster to the list of clusters. Nothing is written
+// and nothing is checked: a dry run checks the rendered files in memory, a real run validates what it
+// wrote before committing (Plan.Check).
 func Plan(fl *fleet.Fleet, c spec.Cluster) (change.Plan, error) {
 	dir := fl.ClusterDir(c.Name)
 	if _, err := os.Stat(filepath.Join(fl.Root, filepath.FromSlash(dir))); err == nil {
@@ -277,9 +286,6 @@ func Plan(fl *fleet.Fleet, c spec.Cluster) (change.Plan, error) {
 	}
 	files, err := fl.ClusterFiles(c)
 	if err != nil {
-		return change.Plan{}, err
-	}
-	if err := fl.CheckCluster(c, files); err != nil {
 		return change.Plan{}, err
 	}
 	plan := change.Plan{Touched: []string{dir, listPath}, Message: Message(fl, c)}
