@@ -1,5 +1,6 @@
 // Package yamledit edits string lists in YAML files (such as the resources
-// of a kustomization.yaml) while keeping every other byte of the file,
+// of a kustomization.yaml), and scalars and entries of mappings (SetScalar,
+// SetNode, DeleteKey), while keeping every other byte of the file,
 // comments and formatting included, exactly as it was.
 //
 // The file is parsed with go.yaml.in/yaml/v3 only to find positions; edits
