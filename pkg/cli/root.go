@@ -13,6 +13,7 @@ import (
 	"github.com/fleetctl/fleetctl/pkg/cli/cluster"
 	"github.com/fleetctl/fleetctl/pkg/cli/cmdutil"
 	"github.com/fleetctl/fleetctl/pkg/cli/initcmd"
+	"github.com/fleetctl/fleetctl/pkg/cli/nodepool"
 	validatecmd "github.com/fleetctl/fleetctl/pkg/cli/validate"
 	versioncmd "github.com/fleetctl/fleetctl/pkg/cli/version"
 )
@@ -53,6 +54,7 @@ offline, and commits each change to a new branch ready for a pull request.`,
 		versioncmd.NewCmd(f, nil),
 		initcmd.NewCmd(f, nil),
 		cluster.NewCmd(f),
+		nodepool.NewCmd(f),
 		validatecmd.NewCmd(f, nil),
 	)
 	root.SetOut(f.IO.Out)
@@ -104,7 +106,7 @@ func printError(w io.Writer, cmd *cobra.Command, err error, verbose bool) int {
 // cobra reports unknown commands and argument-count errors as plain errors.
 func isCobraUsageError(err error) bool {
 	msg := err.Error()
-	for _, p := range []string{"unknown command", "accepts ", "requires at least", "requires at most", "unknown flag", "unknown shorthand"} {
+	for _, p := range []string{"unknown command", "accepts ", "requires at least", "requires at most", "unknown flag", "unknown shorthand", "required flag(s)"} {
 		if strings.Contains(msg, p) {
 			return true
 		}

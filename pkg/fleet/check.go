@@ -141,3 +141,24 @@ func CheckClusterBuild(fsys filesys.FileSystem, dir, name string) error {
 	}
 	return nil
 }
+
+// CheckValues renders the chart with the cluster's values as its files now give them (edits not yet
+// written included) and checks the objects' shapes: the in-memory check of a --dry-run edit.
+func (f *Fleet) CheckValues(s *ClusterSource) error {
+	ch, err := f.Chart()
+	if err != nil {
+		return err
+	}
+	objs, err := ch.Render(s.Effective(), s.Name, f.Config.Defaults.Namespace)
+	if err != nil {
+		return fmt.Errorf("cluster %q: chart %s: %w", s.Name, f.ChartDir(), err)
+	}
+	pools := make([]string, len(s.Cluster.NodePools))
+	for i, p := range s.Cluster.NodePools {
+		pools[i] = p.Name
+	}
+	if err := chart.CheckShapes(objs, pools); err != nil {
+		return fmt.Errorf("cluster %q: rendered chart: %w", s.Name, err)
+	}
+	return nil
+}

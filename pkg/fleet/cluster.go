@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -83,4 +84,55 @@ func deref(p *int) int {
 		return 0
 	}
 	return *p
+}
+
+// listedName turns an entry of the cluster list ("atlantic-aks", "./atlantic-aks/") into the folder
+// name it points at, or "" for anything that is not a direct subfolder.
+func listedName(item string) string {
+	p := path.Clean(item)
+	if p == "." || strings.Contains(p, "/") || strings.HasPrefix(p, "..") {
+		return ""
+	}
+	return p
+}
+
+// ListedClusters returns the set of cluster folders the clusters kustomization lists.
+func (f *Fleet) ListedClusters() (map[string]bool, error) {
+	items, err := f.ClusterNames()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, it := range items {
+		if n := listedName(it); n != "" {
+			out[n] = true
+		}
+	}
+	return out, nil
+}
+
+// RemoveFromClusterList returns the clusters kustomization without the entries that point at
+// cluster name, keeping every other byte; changed is false when none did.
+func (f *Fleet) RemoveFromClusterList(name string) (out []byte, changed bool, err error) {
+	rel := f.ClustersKustomization()
+	src, err := f.readRepoFile(rel)
+	if err != nil {
+		return nil, false, f.listError(err)
+	}
+	items, err := yamledit.ListItems(src, ClusterListKey)
+	if err != nil {
+		return nil, false, fmt.Errorf("%s: %w", rel, err)
+	}
+	out = src
+	for _, it := range items {
+		if listedName(it) != name {
+			continue
+		}
+		var ch bool
+		if out, ch, err = yamledit.RemoveFromList(out, ClusterListKey, it); err != nil {
+			return nil, false, fmt.Errorf("%s: %w", rel, err)
+		}
+		changed = changed || ch
+	}
+	return out, changed, nil
 }

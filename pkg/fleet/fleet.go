@@ -150,6 +150,7 @@ type poolData struct {
 	Name, Mode, VMSize, OSType, OSDiskType render.Scalar
 	Count, Min, Max, MaxPods, OSDiskSizeGB *render.Int
 	Zones                                  []render.Scalar
+	KubernetesVersion                      render.Scalar
 }
 
 // Autoscaled reports whether the autoscaler owns the pool's count.
@@ -196,7 +197,7 @@ func toPoolData(p spec.NodePool) poolData {
 	pd := poolData{
 		Name: s(p.Name), Mode: s(p.Mode), VMSize: s(p.VMSize), OSType: s(p.OSType), OSDiskType: s(p.OSDiskType),
 		Count: optInt(p.Count), Min: optInt(p.Min), Max: optInt(p.Max), MaxPods: optInt(p.MaxPods),
-		OSDiskSizeGB: optInt(p.OSDiskSizeGB),
+		OSDiskSizeGB: optInt(p.OSDiskSizeGB), KubernetesVersion: s(p.KubernetesVersion),
 	}
 	for _, z := range p.Zones {
 		pd.Zones = append(pd.Zones, s(z))

@@ -103,6 +103,9 @@ func (p NodePool) MergeDefaults(d NodePool) NodePool {
 	if p.OSDiskSizeGB == nil {
 		p.OSDiskSizeGB = d.OSDiskSizeGB
 	}
+	if p.KubernetesVersion == "" {
+		p.KubernetesVersion = d.KubernetesVersion
+	}
 	return p
 }
 

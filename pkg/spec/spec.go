@@ -59,6 +59,9 @@ type NodePool struct {
 	MaxPods      *int     `json:"maxPods,omitempty"`
 	OSDiskType   string   `json:"osDiskType,omitempty"`
 	OSDiskSizeGB *int     `json:"osDiskSizeGB,omitempty"`
+	// KubernetesVersion is set only while the pool lags the control plane (after an upgrade of the
+	// control plane alone); empty follows the cluster's version.
+	KubernetesVersion string `json:"kubernetesVersion,omitempty"`
 }
 
 // Autoscaled reports whether the cluster autoscaler owns the pool's node count.
@@ -157,7 +160,35 @@ func (c *Cluster) Validate() error {
 	if err := c.Flux.validate(scope); err != nil {
 		return err
 	}
-	return ValidatePools(scope, c.NodePools)
+	if err := ValidatePools(scope, c.NodePools); err != nil {
+		return err
+	}
+	for _, p := range c.NodePools {
+		if p.KubernetesVersion != "" {
+			if err := CheckPoolSkew(fmt.Sprintf("%s: node pool %q", scope, p.Name), p.KubernetesVersion, c.KubernetesVersion); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Pool returns the pool of that name.
+func (c *Cluster) Pool(name string) (NodePool, bool) {
+	for _, p := range c.NodePools {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return NodePool{}, false
+}
+
+// PoolVersion is the Kubernetes version a pool runs: its own, or the cluster's.
+func (c *Cluster) PoolVersion(p NodePool) string {
+	if p.KubernetesVersion != "" {
+		return p.KubernetesVersion
+	}
+	return c.KubernetesVersion
 }
 
 func (f Flux) validate(scope string) error {

@@ -65,6 +65,8 @@ type PoolValue struct {
 	OSDiskType   string     `json:"osDiskType,omitempty"`
 	OSDiskSizeGB *int       `json:"osDiskSizeGB,omitempty"`
 	Autoscale    *Autoscale `json:"autoscale,omitempty"`
+	// KubernetesVersion is the pool's own version while it lags the cluster's.
+	KubernetesVersion string `json:"kubernetesVersion,omitempty"`
 }
 
 // Autoscale is a pool's autoscaler bounds.
@@ -127,7 +129,8 @@ func (c *Cluster) Overlay(v Values) {
 	for _, name := range names {
 		pv := v.NodePools[name]
 		p := NodePool{Name: name, Mode: pv.Mode, VMSize: pv.VMSize, OSType: pv.OSType, Count: pv.Count,
-			Zones: pv.Zones, MaxPods: pv.MaxPods, OSDiskType: pv.OSDiskType, OSDiskSizeGB: pv.OSDiskSizeGB}
+			Zones: pv.Zones, MaxPods: pv.MaxPods, OSDiskType: pv.OSDiskType, OSDiskSizeGB: pv.OSDiskSizeGB,
+			KubernetesVersion: pv.KubernetesVersion}
 		if pv.Autoscale != nil {
 			p.Min, p.Max = pv.Autoscale.Min, pv.Autoscale.Max
 		}

@@ -5,6 +5,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fleetctl/fleetctl/pkg/cli/cluster/add"
+	"github.com/fleetctl/fleetctl/pkg/cli/cluster/list"
+	"github.com/fleetctl/fleetctl/pkg/cli/cluster/remove"
+	"github.com/fleetctl/fleetctl/pkg/cli/cluster/show"
+	"github.com/fleetctl/fleetctl/pkg/cli/cluster/upgrade"
 	"github.com/fleetctl/fleetctl/pkg/cli/cmdutil"
 )
 
@@ -12,8 +16,8 @@ import (
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "cluster",
-		Short: "Add and change the clusters of the fleet",
+		Short: "List, add, upgrade and remove the clusters of the fleet",
 	}
-	cmd.AddCommand(add.NewCmd(f, nil))
+	cmd.AddCommand(add.NewCmd(f, nil), list.NewCmd(f, nil), show.NewCmd(f, nil), upgrade.NewCmd(f, nil), remove.NewCmd(f, nil))
 	return cmd
 }

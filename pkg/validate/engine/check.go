@@ -312,10 +312,40 @@ func (c *checker) clusterFacts(name string, files []string, report bool) (*rules
 		}
 		return &rules.Cluster{Name: name, Dir: dir, ValuesFile: valuesPath}, nil
 	}
-	return &rules.Cluster{Name: name, Dir: dir, ValuesFile: valuesPath, Values: v, Pos: func(p string) (int, int) {
+	facts := &rules.Cluster{Name: name, Dir: dir, ValuesFile: valuesPath, Values: v, Pos: func(p string) (int, int) {
 		l, col, _ := ix.Lookup(0, p)
 		return l, col
-	}}, content
+	}}
+	if s := c.inlineValues(name, files); s != nil {
+		// Flux merges the HelmRelease's spec.values over values.yaml: the rules see what the chart gets.
+		facts.Values = s.Values
+		facts.Effective = s.Effective()
+	}
+	return facts, content
+}
+
+// inlineValues reads the cluster through fleet.LoadCluster when its HelmRelease sets spec.values
+// (a hand-written or older layout), so the checks see the merged values. A folder fleetctl cannot
+// read that way is checked on values.yaml alone; the file checks report what is wrong with it.
+func (c *checker) inlineValues(name string, files []string) *fleet.ClusterSource {
+	inline := false
+	for _, p := range files {
+		if path.Base(p) == fleet.ValuesFile || (path.Ext(p) != ".yaml" && path.Ext(p) != ".yml") {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(c.opts.Fleet.Root, filepath.FromSlash(p)))
+		if err == nil && bytes.Contains(data, []byte("HelmRelease")) && bytes.Contains(data, []byte("values:")) {
+			inline = true
+		}
+	}
+	if !inline {
+		return nil
+	}
+	s, err := c.opts.Fleet.LoadCluster(name)
+	if err != nil || len(s.Files()) < 2 {
+		return nil
+	}
+	return s
 }
 
 // checkCluster runs every per-cluster check and returns its facts for the fleet rules.
@@ -354,9 +384,11 @@ func (c *checker) renderChart(facts *rules.Cluster, content []byte) {
 		})
 		return
 	}
-	var vals map[string]any
-	if err := yaml.Unmarshal(content, &vals); err != nil {
-		return // reported by the file check
+	vals := facts.Effective
+	if vals == nil {
+		if err := yaml.Unmarshal(content, &vals); err != nil {
+			return // reported by the file check
+		}
 	}
 	objs, err := ch.Render(vals, facts.Name, f.Config.Defaults.Namespace)
 	var se *chart.SchemaError

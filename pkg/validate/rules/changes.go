@@ -17,9 +17,8 @@ import (
 // out. Findings point at head's values file.
 //
 // An empty field means the chart default. Where that default matters and is not known here (the
-// values as written), a change between the default and an explicit value is a warning. Node
-// pools have no version of their own in the values (every pool follows kubernetesVersion), so there
-// is no pool-above-control-plane check. When either side has no values at all (an empty or
+// values as written), a change between the default and an explicit value is a warning. A pool's own
+// kubernetesVersion is checked against the control plane by ClusterRules. When either side has no values at all (an empty or
 // undecodable file), there is nothing to compare.
 func Changes(base, head Cluster) []validate.Finding {
 	if base.empty() || head.empty() {
@@ -98,18 +97,18 @@ func clusterFieldChanges(base, head Cluster) []validate.Finding {
 
 func versionChanges(base, head Cluster) []validate.Finding {
 	bs, hs := base.Values.KubernetesVersion, head.Values.KubernetesVersion
-	b, okB := parseVersion(bs)
-	h, okH := parseVersion(hs)
+	b, okB := spec.ParseVersion(bs)
+	h, okH := spec.ParseVersion(hs)
 	if !okB || !okH {
 		return nil // a malformed version is a ClusterRules finding
 	}
 	switch {
-	case h.compare(b) < 0:
+	case h.Compare(b) < 0:
 		return []validate.Finding{head.at(RuleChangeDowngrade, "kubernetesVersion",
 			fmt.Sprintf("kubernetesVersion goes down from %s to %s; AKS does not downgrade", bs, hs),
 			fmt.Sprintf("restore %s or a later version; an older version needs a new cluster", bs))}
-	case h[0] != b[0] || h[1] > b[1]+1:
-		next := fmt.Sprintf("v%d.%d", b[0], b[1]+1)
+	case h.MinorsBehind(b) < -1:
+		next := fmt.Sprintf("v%d.%d", b.Major, b.Minor+1)
 		return []validate.Finding{head.at(RuleChangeMinorSkip, "kubernetesVersion",
 			fmt.Sprintf("kubernetesVersion goes from %s to %s, skipping minor versions; AKS upgrades one minor version at a time", bs, hs),
 			fmt.Sprintf("upgrade to a %s patch release first, let the upgrade finish, then continue one minor version per change", next))}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/netip"
 	"sort"
-	"strconv"
 
 	"github.com/fleetctl/fleetctl/pkg/spec"
 	"github.com/fleetctl/fleetctl/pkg/validate"
@@ -15,7 +14,7 @@ import (
 // autoscaled pool, autoscale min <= max, the service CIDR's form and size, dnsServiceIP inside the
 // service CIDR and not one of its first two addresses, the pod CIDR apart from the service CIDR,
 // Windows pools only with Azure CNI, object names "<cluster>-<pool>" within 63 characters, and a
-// well-formed Kubernetes version. Values the schema rejects for their form (an unparsable CIDR, an
+// well-formed Kubernetes version with pools at most two minors behind it and never ahead. Values the schema rejects for their form (an unparsable CIDR, an
 // unknown mode) are left to the schema. A cluster without any values (an empty or undecodable file)
 // has nothing to check. Findings are sorted.
 func ClusterRules(c Cluster) []validate.Finding {
@@ -25,8 +24,9 @@ func ClusterRules(c Cluster) []validate.Finding {
 	var out []validate.Finding
 	out = append(out, poolRules(c)...)
 	out = append(out, networkRules(c)...)
+	out = append(out, poolVersionRules(c)...)
 	if v := c.Values.KubernetesVersion; v != "" {
-		if _, ok := parseVersion(v); !ok {
+		if _, ok := spec.ParseVersion(v); !ok {
 			out = append(out, c.at(RuleKubernetesVersion, "kubernetesVersion",
 				fmt.Sprintf("kubernetesVersion %q is not a Kubernetes version of the form v<major>.<minor>.<patch>", v),
 				"write it as v<major>.<minor>.<patch> without leading zeros, e.g. v1.33.2"))
@@ -144,33 +144,31 @@ func networkRules(c Cluster) []validate.Finding {
 	return out
 }
 
-// version is a parsed v<major>.<minor>.<patch>.
-type version [3]int
-
-func parseVersion(s string) (version, bool) {
-	m := spec.VersionRE.FindStringSubmatch(s)
-	if m == nil {
-		return version{}, false
+// poolVersionRules checks pools with a version of their own against the control plane: never ahead,
+// at most spec.MaxPoolMinorSkew minor versions behind.
+func poolVersionRules(c Cluster) []validate.Finding {
+	cp, ok := spec.ParseVersion(c.Values.KubernetesVersion)
+	if !ok {
+		return nil
 	}
-	var v version
-	for i := range v {
-		n, err := strconv.Atoi(m[i+1])
-		if err != nil {
-			return version{}, false
+	var out []validate.Finding
+	for _, name := range sortedPools(c.Values.NodePools) {
+		pv := c.Values.NodePools[name].KubernetesVersion
+		v, ok := spec.ParseVersion(pv)
+		if !ok {
+			continue // empty follows the cluster; a malformed one is the schema's
 		}
-		v[i] = n
-	}
-	return v, true
-}
-
-func (v version) compare(w version) int {
-	for i := range v {
-		if v[i] != w[i] {
-			if v[i] < w[i] {
-				return -1
-			}
-			return 1
+		field := poolPath(name, "kubernetesVersion")
+		switch {
+		case v.Compare(cp) > 0:
+			out = append(out, c.at(RulePoolVersionSkew, field,
+				fmt.Sprintf("node pool %q runs %s, newer than the control plane's %s", name, pv, c.Values.KubernetesVersion),
+				"upgrade the control plane first (fleetctl cluster upgrade), or remove the pool's kubernetesVersion so it follows the cluster"))
+		case v.MinorsBehind(cp) > spec.MaxPoolMinorSkew:
+			out = append(out, c.at(RulePoolVersionSkew, field,
+				fmt.Sprintf("node pool %q runs %s, more than %d minor versions behind the control plane's %s", name, pv, spec.MaxPoolMinorSkew, c.Values.KubernetesVersion),
+				"upgrade the pool (fleetctl cluster upgrade without --control-plane-only) before the control plane moves further"))
 		}
 	}
-	return 0
+	return out
 }

@@ -90,6 +90,13 @@ func clusterCases() []clusterCase {
 		{"version two parts", func(v *spec.Values) { v.KubernetesVersion = "v1.33" }, []string{RuleKubernetesVersion}},
 		{"version overflow", func(v *spec.Values) { v.KubernetesVersion = "v1.99999999999999999999.0" }, []string{RuleKubernetesVersion}},
 		{"version unset", func(v *spec.Values) { v.KubernetesVersion = "" }, nil},
+
+		{"pool version two minors behind", func(v *spec.Values) { setPoolVersion(v, "work", "v1.31.9") }, nil},
+		{"pool version equal", func(v *spec.Values) { setPoolVersion(v, "work", v.KubernetesVersion) }, nil},
+		{"pool version three minors behind", func(v *spec.Values) { setPoolVersion(v, "work", "v1.30.0") }, []string{RulePoolVersionSkew}},
+		{"pool version ahead by a patch", func(v *spec.Values) { setPoolVersion(v, "work", "v1.33.3") }, []string{RulePoolVersionSkew}},
+		{"pool version other major", func(v *spec.Values) { setPoolVersion(v, "work", "v0.33.2") }, []string{RulePoolVersionSkew}},
+		{"pool version malformed is the schema's", func(v *spec.Values) { setPoolVersion(v, "work", "1.33") }, nil},
 	}
 }
 
@@ -125,4 +132,10 @@ func TestPositionFallback(t *testing.T) {
 	if got[0].Line != 12 || got[0].Field != "nodePools.work.autoscale.min" {
 		t.Errorf("fallback position: line %d field %s", got[0].Line, got[0].Field)
 	}
+}
+
+func setPoolVersion(v *spec.Values, pool, version string) {
+	p := v.NodePools[pool]
+	p.KubernetesVersion = version
+	v.NodePools[pool] = p
 }

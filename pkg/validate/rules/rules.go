@@ -26,6 +26,9 @@ type Cluster struct {
 	// Pos returns the 1-based position of a values path such as "nodePools.work.count", or 0, 0 when
 	// the path is not in the file. May be nil.
 	Pos func(path string) (line, col int)
+	// Effective, when set, are the values the chart gets when they are not values.yaml alone (the
+	// HelmRelease's spec.values merged over it); nil means values.yaml as written.
+	Effective map[string]any
 }
 
 // RuleInfo describes one rule id this package emits (SARIF rule metadata and docs).
@@ -47,6 +50,7 @@ const (
 	RuleWindowsNeedsAzureCNI  = "aks/windows-needs-azure-cni"
 	RulePoolObjectNameLength  = "aks/pool-object-name-too-long"
 	RuleKubernetesVersion     = "aks/kubernetes-version-format"
+	RulePoolVersionSkew       = "aks/pool-version-skew"
 
 	RuleDuplicateName          = "fleet/duplicate-cluster-name"
 	RuleDuplicateResourceGroup = "fleet/duplicate-resource-group"
@@ -87,6 +91,7 @@ var All = []RuleInfo{
 	{RuleWindowsNeedsAzureCNI, validate.Warning, "Windows node pools need network plugin azure (kubenet does not support them)."},
 	{RulePoolObjectNameLength, validate.Error, "The object name <cluster>-<pool> of each node pool must be at most 63 characters."},
 	{RuleKubernetesVersion, validate.Error, "kubernetesVersion must be v<major>.<minor>.<patch> without leading zeros."},
+	{RulePoolVersionSkew, validate.Error, "A node pool's own kubernetesVersion is newer than the control plane's or more than two minor versions behind it."},
 
 	{RuleDuplicateName, validate.Error, "Cluster names must be unique across the fleet (case-insensitive)."},
 	{RuleDuplicateResourceGroup, validate.Error, "Each cluster owns its resource group: no two clusters may share one (case-insensitive)."},

@@ -15,9 +15,9 @@ import (
 	"github.com/fleetctl/fleetctl/pkg/config"
 	"github.com/fleetctl/fleetctl/pkg/fleet"
 	"github.com/fleetctl/fleetctl/pkg/fsx"
-	"github.com/fleetctl/fleetctl/pkg/gitrepo"
 	"github.com/fleetctl/fleetctl/pkg/render"
 	"github.com/fleetctl/fleetctl/pkg/spec"
+	"github.com/fleetctl/fleetctl/pkg/validate/engine"
 )
 
 // Options of `fleetctl cluster add`.
@@ -40,9 +40,7 @@ type Options struct {
 	PodCIDR           string
 	InfraPath         string
 	ValuesFile        string
-	DryRun            bool
-	NoCommit          bool
-	Branch            string
+	cmdutil.WriteFlags
 
 	root    string
 	fleet   *fleet.Fleet
@@ -107,9 +105,7 @@ Give min and max instead of count for an autoscaled pool. Zones: zones=1,2,3.`,
 	fl.StringVar(&o.PodCIDR, "pod-cidr", "", "pod CIDR for overlay networking")
 	fl.StringVar(&o.InfraPath, "infra-path", "", "repo path the cluster's infra Kustomization applies (default from .fleetctl.yaml)")
 	fl.StringVarP(&o.ValuesFile, "values", "f", "", "extra chart values file (the chart's values shape)")
-	fl.BoolVar(&o.DryRun, "dry-run", false, "print the files it would write; write nothing")
-	fl.BoolVar(&o.NoCommit, "no-commit", false, "write the files but do not branch or commit")
-	fl.StringVar(&o.Branch, "branch", "", "branch to create (default <prefix>/add-cluster-NAME)")
+	cmdutil.AddWriteFlags(cmd, &o.WriteFlags, "<prefix>/add-cluster-NAME")
 	_ = cmd.RegisterFlagCompletionFunc("kubernetes-version", cobra.NoFileCompletions)
 	return cmd
 }
@@ -206,18 +202,15 @@ func (o *Options) Complete() error {
 
 // Validate checks the cluster against the AKS rules and the flags against each other.
 func (o *Options) Validate() error {
-	if o.DryRun && o.NoCommit {
-		return cmdutil.FlagErrorf("--dry-run and --no-commit: give one; --dry-run writes nothing at all")
-	}
-	if o.Branch != "" && o.NoCommit {
-		return cmdutil.FlagErrorf("--branch and --no-commit: --branch names the branch of the commit, so it needs a commit")
+	if err := o.WriteFlags.Validate(); err != nil {
+		return err
 	}
 	return o.cluster.Validate()
 }
 
-// Run renders, checks, writes and commits.
+// Run renders, checks, writes and commits. A dry run checks the rendered files in memory and prints
+// them as a diff.
 func (o *Options) Run() error {
-	out := o.f.IO.Out
 	c := o.cluster
 	plan, err := Plan(o.fleet, c)
 	if err != nil {
@@ -231,42 +224,13 @@ func (o *Options) Run() error {
 		if err := o.fleet.CheckCluster(c, files); err != nil {
 			return err
 		}
-		for _, ch := range plan.Changes {
-			fmt.Fprintf(out, "--- %s\n%s", ch.Path, ch.Content)
-		}
-		fmt.Fprintf(o.f.IO.ErrOut, "dry run: %d files not written\n", len(plan.Changes))
-		return nil
 	}
-	repo, err := gitrepo.Open(o.root)
-	if err != nil {
-		return err
-	}
-	plan.Commit = !o.NoCommit
-	plan.Check = func() error { return validateTouched(o.fleet, c.Name) }
-	var author, committer gitrepo.Signature
-	if plan.Commit {
-		plan.Branch = o.Branch
-		if plan.Branch == "" {
-			plan.Branch = o.fleet.Config.Git.BranchPrefix + "/add-cluster-" + c.Name
-		}
-		if author, committer, err = gitrepo.ResolveAuthor(repo, o.f.Getenv); err != nil {
-			return err
-		}
-	}
-	res, err := change.Apply(repo, plan, author, committer)
-	if err != nil {
-		return err
-	}
-	for _, p := range res.Paths {
-		fmt.Fprintf(out, "wrote    %s\n", p)
-	}
-	if res.Commit == "" {
-		fmt.Fprintf(out, "not committed (--no-commit); review with git diff, then commit\n")
-		return nil
-	}
-	fmt.Fprintf(out, "branch   %s\ncommit   %s %s\n", res.Branch, res.Commit[:12], strings.SplitN(plan.Message, "\n", 2)[0])
-	fmt.Fprintf(out, "next: git push -u origin %s, then open a pull request; merging it creates the cluster\n", res.Branch)
-	return nil
+	plan.Check = func() error { return engine.CheckTouched(o.fleet, c.Name) }
+	return o.WriteFlags.Apply(o.f, o.root, cmdutil.Write{
+		Plan:   plan,
+		Branch: o.fleet.Config.Git.BranchPrefix + "/add-cluster-" + c.Name,
+		Next:   "merging it creates the cluster",
+	})
 }
 
 // Plan renders the cluster's files and adds the cluster to the list of clusters. Nothing is written

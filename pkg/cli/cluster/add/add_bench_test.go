@@ -11,6 +11,7 @@ import (
 	"github.com/fleetctl/fleetctl/pkg/fleet"
 	"github.com/fleetctl/fleetctl/pkg/fsx"
 	"github.com/fleetctl/fleetctl/pkg/gitrepo"
+	"github.com/fleetctl/fleetctl/pkg/validate/engine"
 )
 
 // newFleetRepo makes a committed fleet repo with n clusters, written by fleetctl's own rendering.
@@ -69,7 +70,7 @@ func BenchmarkClusterAdd(b *testing.B) {
 				}
 				plan.Commit = true
 				plan.Branch = "fleetctl/add-cluster-" + c.Name
-				plan.Check = func() error { return validateTouched(fl, c.Name) }
+				plan.Check = func() error { return engine.CheckTouched(fl, c.Name) }
 				if _, err := change.Apply(repo, plan, sig, sig); err != nil {
 					b.Fatal(err)
 				}

@@ -1,0 +1,75 @@
+// Package list implements `fleetctl nodepool list`.
+package list
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/fleetctl/fleetctl/pkg/cli/cluster/show"
+	"github.com/fleetctl/fleetctl/pkg/cli/cmdutil"
+	"github.com/fleetctl/fleetctl/pkg/fleet"
+)
+
+// Options of `fleetctl nodepool list`.
+type Options struct {
+	f       *cmdutil.Factory
+	Cluster string
+	Output  string
+
+	pools []fleet.PoolInfo
+}
+
+// NewCmd returns `fleetctl nodepool list`; runF replaces Run in tests.
+func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	o := &Options{f: f}
+	cmd := &cobra.Command{
+		Use:     "list CLUSTER",
+		Aliases: []string{"ls"},
+		Short:   "List the node pools of a cluster",
+		Long: `List a cluster's node pools: mode, VM size, OS, node count or autoscale bounds, zones and
+the Kubernetes version each runs. -o json|yaml prints the fleetctl.io/v1alpha1 NodePoolList shape
+(docs/day2.md).`,
+		Example:           `  fleetctl nodepool list atlantic-aks`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: cmdutil.CompleteClusterArgs(f, false),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Cluster = args[0]
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			if err := o.Complete(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return o.Run()
+		},
+	}
+	cmdutil.AddOutputFlag(cmd, &o.Output, "table", "table", "json", "yaml")
+	return cmd
+}
+
+// Validate checks the flags.
+func (o *Options) Validate() error { return cmdutil.CheckOutput(o.Output, "table", "json", "yaml") }
+
+// Complete reads the cluster.
+func (o *Options) Complete() error {
+	fl, err := o.f.Fleet()
+	if err != nil {
+		return err
+	}
+	s, err := fl.LoadCluster(o.Cluster)
+	if err != nil {
+		return err
+	}
+	o.pools = s.Info(true).NodePools
+	return nil
+}
+
+// Run prints the pools.
+func (o *Options) Run() error {
+	if o.Output != "table" {
+		return cmdutil.PrintStructured(o.f.IO.Out, o.Output, fleet.NodePoolList{APIVersion: fleet.InfoAPIVersion, Kind: "NodePoolList", Cluster: o.Cluster, Items: o.pools})
+	}
+	return show.PoolTable(o.f.IO.Out, o.pools)
+}
