@@ -290,13 +290,23 @@ func (c *checker) clusterFacts(name string, files []string, report bool) (*rules
 		// there is no chart to render.
 		return nil, nil
 	}
-	ix, err := yamlpos.Parse(content)
-	if err != nil {
-		// a syntax error, reported once by the file check
-		return &rules.Cluster{Name: name, Dir: dir, ValuesFile: valuesPath}, nil
-	}
-	if len(ix.DuplicateKeys()) > 0 {
-		return &rules.Cluster{Name: name, Dir: dir, ValuesFile: valuesPath}, nil // reported by the file check
+	// Positions are only needed for findings: a cluster outside --changed parses them when a
+	// fleet-wide finding asks.
+	var ix *yamlpos.Index
+	index := sync.OnceValue(func() *yamlpos.Index {
+		if ix == nil {
+			ix, _ = yamlpos.Parse(content)
+		}
+		return ix
+	})
+	if report {
+		if ix, err = yamlpos.Parse(content); err != nil {
+			// a syntax error, reported once by the file check
+			return &rules.Cluster{Name: name, Dir: dir, ValuesFile: valuesPath}, nil
+		}
+		if len(ix.DuplicateKeys()) > 0 {
+			return &rules.Cluster{Name: name, Dir: dir, ValuesFile: valuesPath}, nil // reported by the file check
+		}
 	}
 	v, err := spec.DecodeValues(valuesPath, content)
 	if err != nil {
@@ -313,10 +323,16 @@ func (c *checker) clusterFacts(name string, files []string, report bool) (*rules
 		return &rules.Cluster{Name: name, Dir: dir, ValuesFile: valuesPath}, nil
 	}
 	facts := &rules.Cluster{Name: name, Dir: dir, ValuesFile: valuesPath, Values: v, Pos: func(p string) (int, int) {
+		ix := index()
+		if ix == nil {
+			return 0, 0
+		}
 		l, col, _ := ix.Lookup(0, p)
 		return l, col
 	}}
-	if s := c.inlineValues(name, files); s != nil {
+	if !report {
+		// a cluster outside --changed feeds only the fleet-wide rules: values.yaml is enough
+	} else if s := c.inlineValues(name, files); s != nil {
 		// Flux merges the HelmRelease's spec.values over values.yaml: the rules see what the chart gets.
 		facts.Values = s.Values
 		facts.Effective = s.Effective()
