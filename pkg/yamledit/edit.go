@@ -782,13 +782,12 @@ func (e *editor) flowEnd(n *yaml.Node) (int, error) {
 }
 
 // flowMap is the layout of a flow mapping "{a: 1, b: 2}".
+// flowMap is a flow mapping's layout: the flowSeq fields hold the braces and, per pair, the offset
+// of its key (properties included), the offset just past it and of the ',' after it (or -1).
 type flowMap struct {
-	open, close int
-	start       []int // offset of each key (its properties included)
-	colon       []int // offset just past the ':' of each pair, or -1
-	valStart    []int // offset of each value, or -1 for an empty one
-	end         []int // offset just past each pair
-	comma       []int // offset of the ',' after each pair, or -1
+	flowSeq
+	colon    []int // offset just past the ':' of each pair, or -1
+	valStart []int // offset of each value, or -1 for an empty one
 }
 
 func (e *editor) analyzeFlowMap(m *yaml.Node) (*flowMap, error) {
@@ -804,7 +803,7 @@ func (e *editor) analyzeFlowMap(m *yaml.Node) (*flowMap, error) {
 	if off >= len(t.src) || t.src[off] != '{' {
 		return nil, unsupported("no '{'")
 	}
-	f := &flowMap{open: off}
+	f := &flowMap{flowSeq: flowSeq{open: off}}
 	cur := off + 1
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		kn, vn := m.Content[i], m.Content[i+1]
@@ -1270,44 +1269,12 @@ func (e *editor) insertFlow(m *yaml.Node, at int, name string, value *yaml.Node,
 
 // alone reports whether pair i has its lines to itself: only white space
 // before it, and only its comma and a comment after it.
-func (f *flowMap) alone(t *text, i int) bool {
-	tail := f.end[i]
-	if f.comma[i] >= 0 {
-		tail = f.comma[i] + 1
-	}
-	first, last := t.lineOf(f.start[i]), t.lineOf(tail-1)
-	return t.lineOf(f.open) < first && t.lineOf(f.close) > last &&
-		allSpace(t.src[t.cstart(first):f.start[i]]) && t.onlySpaceOrComment(tail, t.lines[last].end)
-}
-
 func (e *editor) deleteFlow(m *yaml.Node, j int, want []*yaml.Node) ([]byte, error) {
 	f, err := e.analyzeFlowMap(m)
 	if err != nil {
 		return nil, err
 	}
-	t, i, n := e.t, j/2, len(f.start)
-	if n == 1 {
-		return firstValid(want, apply(t.src, edit{f.open + 1, f.close, ""}))
-	}
-	var cands [][]byte
-	if f.alone(t, i) {
-		// The pair has its lines to itself: remove them.
-		tail := f.end[i]
-		if f.comma[i] >= 0 {
-			tail = f.comma[i] + 1
-		}
-		edits := []edit{t.removeLines(t.lineOf(f.start[i]), t.lineOf(tail-1))}
-		if i == n-1 && f.comma[i] < 0 && f.comma[i-1] >= 0 {
-			edits = append(edits, edit{f.comma[i-1], f.comma[i-1] + 1, ""})
-		}
-		cands = append(cands, apply(t.src, edits...))
-	}
-	if i < n-1 {
-		cands = append(cands, apply(t.src, edit{f.start[i], f.start[i+1], ""}))
-	} else {
-		cands = append(cands, apply(t.src, edit{f.end[i-1], f.end[i], ""}))
-	}
-	return firstValid(want, cands...)
+	return removeFlowItem(e.t, &f.flowSeq, j/2, want)
 }
 
 // layout is how new block text is laid out.

@@ -143,27 +143,33 @@ func (tg *target) removeFromFlow(idx int, want []*yaml.Node) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := tg.t
-	n := len(tg.val.Content)
+	return removeFlowItem(tg.t, f, idx, want)
+}
+
+// removeFlowItem removes item i (a list item, or a mapping's pair) of a flow collection with its
+// comma: its own lines when it has them, else its text. The first candidate that parses to want
+// wins.
+func removeFlowItem(t *text, f *flowSeq, i int, want []*yaml.Node) ([]byte, error) {
+	n := len(f.start)
 	if n == 1 {
 		return firstValid(want, apply(t.src, edit{f.open + 1, f.close, ""}))
 	}
 	var cands [][]byte
-	if f.alone(t, idx) {
-		tail := f.end[idx]
-		if f.comma[idx] >= 0 {
-			tail = f.comma[idx] + 1
+	if f.alone(t, i) {
+		tail := f.end[i]
+		if f.comma[i] >= 0 {
+			tail = f.comma[i] + 1
 		}
-		edits := []edit{t.removeLines(t.lineOf(f.start[idx]), t.lineOf(tail-1))}
-		if idx == n-1 && f.comma[idx] < 0 && f.comma[idx-1] >= 0 {
-			edits = append(edits, edit{f.comma[idx-1], f.comma[idx-1] + 1, ""})
+		edits := []edit{t.removeLines(t.lineOf(f.start[i]), t.lineOf(tail-1))}
+		if i == n-1 && f.comma[i] < 0 && f.comma[i-1] >= 0 {
+			edits = append(edits, edit{f.comma[i-1], f.comma[i-1] + 1, ""})
 		}
 		cands = append(cands, apply(t.src, edits...))
 	}
-	if idx < n-1 {
-		cands = append(cands, apply(t.src, edit{f.start[idx], f.start[idx+1], ""}))
+	if i < n-1 {
+		cands = append(cands, apply(t.src, edit{f.start[i], f.start[i+1], ""}))
 	} else {
-		cands = append(cands, apply(t.src, edit{f.end[idx-1], f.end[idx], ""}))
+		cands = append(cands, apply(t.src, edit{f.end[i-1], f.end[i], ""}))
 	}
 	return firstValid(want, cands...)
 }

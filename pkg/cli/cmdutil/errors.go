@@ -25,3 +25,25 @@ func FlagErrorf(format string, args ...any) error {
 
 // ErrSilent is returned when the command already printed what went wrong.
 var ErrSilent = errors.New("silent error")
+
+// Steps are the phases of every command's Options: Complete fills in what the flags and the repo
+// imply, Validate checks it, Run does the work.
+type Steps interface {
+	Complete() error
+	Validate() error
+	Run() error
+}
+
+// RunSteps runs Complete, then Validate, then runF when a test gives one, else Run.
+func RunSteps[O Steps](o O, runF func(O) error) error {
+	if err := o.Complete(); err != nil {
+		return err
+	}
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	if runF != nil {
+		return runF(o)
+	}
+	return o.Run()
+}

@@ -62,16 +62,7 @@ repo without commits it makes the first commit on main.`,
 			if len(args) == 1 {
 				o.Dir = args[0]
 			}
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(o)
-			}
-			return o.Run()
+			return cmdutil.RunSteps(o, runF)
 		},
 	}
 	fl := cmd.Flags()

@@ -78,16 +78,7 @@ Give min and max instead of count for an autoscaled pool. Zones: zones=1,2,3.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.cmd = cmd
 			o.Name = args[0]
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(o)
-			}
-			return o.Run()
+			return cmdutil.RunSteps(o, runF)
 		},
 	}
 	fl := cmd.Flags()

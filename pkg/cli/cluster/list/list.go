@@ -39,16 +39,7 @@ a folder, are reported on stderr: Flux applies only listed folders.`,
   fleetctl cluster list -o json | jq -r '.items[] | select(.kubernetesVersion < "v1.33") | .name'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(o)
-			}
-			return o.Run()
+			return cmdutil.RunSteps(o, runF)
 		},
 	}
 	cmdutil.AddOutputFlag(cmd, &o.Output, "table", "table", "json", "yaml")

@@ -55,16 +55,7 @@ the change without asking.`,
 		ValidArgsFunction: cmdutil.CompleteClusterArgs(f, false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Name = args[0]
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(o)
-			}
-			return o.Run()
+			return cmdutil.RunSteps(o, runF)
 		},
 	}
 	cmd.Flags().BoolVarP(&o.Yes, "yes", "y", false, "confirm the removal without a prompt (required when stdin is not a terminal)")

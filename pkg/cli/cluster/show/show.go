@@ -40,16 +40,7 @@ over them, as Flux gives them to the chart.
 		ValidArgsFunction: cmdutil.CompleteClusterArgs(f, false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Name = args[0]
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(o)
-			}
-			return o.Run()
+			return cmdutil.RunSteps(o, runF)
 		},
 	}
 	cmdutil.AddOutputFlag(cmd, &o.Output, "text", "text", "json", "yaml")

@@ -48,16 +48,7 @@ the next one) to bring the pools up; they then follow the cluster's version agai
 		ValidArgsFunction: cmdutil.CompleteClusterArgs(f, false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Name = args[0]
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(o)
-			}
-			return o.Run()
+			return cmdutil.RunSteps(o, runF)
 		},
 	}
 	fl := cmd.Flags()

@@ -63,16 +63,7 @@ disk in place. To change one, add a new pool with the new settings, move the wor
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.cmd = cmd
 			o.Cluster, o.Pool = args[0], args[1]
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(o)
-			}
-			return o.Run()
+			return cmdutil.RunSteps(o, runF)
 		},
 	}
 	for _, k := range flagKeys {

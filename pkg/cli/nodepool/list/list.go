@@ -33,16 +33,7 @@ the Kubernetes version each runs. -o json|yaml prints the fleetctl.io/v1alpha1 N
 		ValidArgsFunction: cmdutil.CompleteClusterArgs(f, false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Cluster = args[0]
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(o)
-			}
-			return o.Run()
+			return cmdutil.RunSteps(o, runF)
 		},
 	}
 	cmdutil.AddOutputFlag(cmd, &o.Output, "table", "table", "json", "yaml")

@@ -42,16 +42,7 @@ let it become ready, then remove the old one in a later change.`,
 		ValidArgsFunction: cmdutil.CompleteClusterArgs(f, true),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Cluster, o.Pool = args[0], args[1]
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(o)
-			}
-			return o.Run()
+			return cmdutil.RunSteps(o, runF)
 		},
 	}
 	cmdutil.AddWriteFlags(cmd, &o.WriteFlags, "<prefix>/remove-pool-CLUSTER-POOL")

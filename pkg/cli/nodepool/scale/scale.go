@@ -61,16 +61,7 @@ Counts are 1..1000 for System pools and 0..1000 for User pools.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.cmd = cmd
 			o.Cluster, o.Pool = args[0], args[1]
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(o)
-			}
-			return o.Run()
+			return cmdutil.RunSteps(o, runF)
 		},
 	}
 	fl := cmd.Flags()
