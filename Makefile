@@ -9,7 +9,7 @@ DATE ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS := -s -w -X $(PKG).version=$(VERSION) -X $(PKG).commit=$(COMMIT) -X $(PKG).date=$(DATE)
 export CGO_ENABLED ?= 0
 
-.PHONY: all build test vet fmt-check unit demo bench docs fuzz clean
+.PHONY: all build test vet fmt-check unit demo bench docs fuzz clean e2e
 
 all: build
 
@@ -52,3 +52,14 @@ docs:
 
 clean:
 	rm -rf bin dist
+
+# Real-engine end-to-end test (docs/e2e.md): builds etcd, kube-apiserver, kube-controller-manager and the
+# Flux controllers from the Go module proxy (hack/e2e/build) into E2E_CACHE, outside the clone so a fresh
+# clone reuses them, runs them on 127.0.0.1 and drives fleetctl through init, add, scale, upgrade, remove
+# and the defect corpus. Needs git. E2E_RUN picks steps, e.g. E2E_RUN=TestE2E/6-defects.
+E2E_CACHE ?= $(HOME)/.cache/fleetctl-e2e
+E2E_RUN ?= TestE2E
+E2E_TIMEOUT ?= 90m
+e2e:
+	cd hack/e2e && $(GO) run ./cmd/e2e-build -cache '$(E2E_CACHE)'
+	cd hack/e2e && $(GO) test -tags e2e -count=1 -v -timeout $(E2E_TIMEOUT) -run '$(E2E_RUN)' . -args -e2e.cache='$(E2E_CACHE)'

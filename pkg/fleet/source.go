@@ -490,11 +490,23 @@ func normalize(c spec.Cluster) spec.Cluster {
 
 // Effective returns a copy of the merged values as the chart receives them.
 func (s *ClusterSource) Effective() map[string]any {
-	data, err := json.Marshal(s.merged)
-	if err != nil {
-		return map[string]any{}
+	return deepCopy(s.merged).(map[string]any)
+}
+
+func deepCopy(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			out[k] = deepCopy(x)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = deepCopy(x)
+		}
+		return out
 	}
-	var out map[string]any
-	_ = json.Unmarshal(data, &out)
-	return out
+	return v
 }
