@@ -525,3 +525,43 @@ func TestRenderConcurrently(t *testing.T) {
 		}
 	}
 }
+
+// helm-controller v1.6 checks values.schema.json against the JSON Schema metaschema with an equality
+// under which "1" and 1 are the same value, so an enum listing both is an invalid schema there and
+// every install fails (found by the real-engine e2e). Every enum must list distinct values even when
+// compared as text.
+func TestSchemaEnumsDistinctAsText(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "templates", "chart", "aks-cluster", "values.schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var schema any
+	if err := json.Unmarshal(data, &schema); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(at string, v any)
+	walk = func(at string, v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if enum, ok := v["enum"].([]any); ok {
+				seen := map[string]bool{}
+				for _, e := range enum {
+					k, _ := json.Marshal(e)
+					text := strings.Trim(string(k), `"`)
+					if seen[text] {
+						t.Errorf("%s/enum lists %s twice when compared as text", at, text)
+					}
+					seen[text] = true
+				}
+			}
+			for k, x := range v {
+				walk(at+"/"+k, x)
+			}
+		case []any:
+			for i, x := range v {
+				walk(at+"/"+strconv.Itoa(i), x)
+			}
+		}
+	}
+	walk("#", schema)
+}
