@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -86,14 +85,19 @@ func deref(p *int) int {
 	return *p
 }
 
-// listedName turns an entry of the cluster list ("atlantic-aks", "./atlantic-aks/") into the folder
-// name it points at, or "" for anything that is not a direct subfolder.
-func listedName(item string) string {
-	p := path.Clean(item)
-	if p == "." || strings.Contains(p, "/") || strings.HasPrefix(p, "..") {
+// ListedFolder turns an entry of the cluster list ("atlantic-aks", "./atlantic-aks/") into the
+// folder name it points at, or "" when the entry is not a cluster folder of the list's directory (a
+// file, a URL, a deeper path).
+func ListedFolder(entry string) string {
+	e := strings.TrimSpace(entry)
+	e = strings.TrimPrefix(e, "./")
+	e = strings.TrimRight(e, "/")
+	switch {
+	case e == "", e == ".", strings.Contains(e, "://"), strings.Contains(e, "/"),
+		strings.HasSuffix(e, ".yaml"), strings.HasSuffix(e, ".yml"), strings.HasSuffix(e, ".json"):
 		return ""
 	}
-	return p
+	return e
 }
 
 // ListedClusters returns the set of cluster folders the clusters kustomization lists.
@@ -104,7 +108,7 @@ func (f *Fleet) ListedClusters() (map[string]bool, error) {
 	}
 	out := map[string]bool{}
 	for _, it := range items {
-		if n := listedName(it); n != "" {
+		if n := ListedFolder(it); n != "" {
 			out[n] = true
 		}
 	}
@@ -125,7 +129,7 @@ func (f *Fleet) RemoveFromClusterList(name string) (out []byte, changed bool, er
 	}
 	out = src
 	for _, it := range items {
-		if listedName(it) != name {
+		if ListedFolder(it) != name {
 			continue
 		}
 		var ch bool

@@ -5,9 +5,7 @@
 package engine
 
 import (
-	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"runtime"
@@ -21,7 +19,6 @@ import (
 	"github.com/fleetctl/fleetctl/pkg/schema"
 	"github.com/fleetctl/fleetctl/pkg/validate"
 	"github.com/fleetctl/fleetctl/pkg/validate/rules"
-	"github.com/fleetctl/fleetctl/pkg/yamledit"
 )
 
 // GCPercent is the garbage collector setting for a validate run: the run allocates many short-lived
@@ -173,7 +170,7 @@ func Run(o Options) (Result, error) {
 			clusters = append(clusters, *c)
 		}
 	}
-	listed, listErr := listedClusters(f)
+	listed, listErr := f.ClusterNames()
 	if listErr != nil {
 		col.add(validate.Finding{Severity: validate.Error, Rule: "fleet/cluster-list", File: f.ClustersKustomization(),
 			Message: listErr.Error(), Fix: "fix the list of cluster folders (resources:) in " + f.ClustersKustomization()})
@@ -243,12 +240,4 @@ func kustomizeRoots(files []string, clustersDir string) []string {
 		out = append(out, dir)
 	}
 	return out
-}
-
-func listedClusters(f *fleet.Fleet) ([]string, error) {
-	src, err := os.ReadFile(filepath.Join(f.Root, filepath.FromSlash(f.ClustersKustomization())))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", f.ClustersKustomization(), err)
-	}
-	return yamledit.ListItems(src, fleet.ClusterListKey)
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/fleetctl/fleetctl/pkg/fleet"
 	"github.com/fleetctl/fleetctl/pkg/validate"
 )
 
@@ -193,20 +194,6 @@ func cidrOverlaps(clusters []Cluster) []validate.Finding {
 	return out
 }
 
-// clusterEntry turns an entry of the cluster list into a folder name, or "" when the entry is not a
-// cluster folder of the list's directory.
-func clusterEntry(e string) string {
-	e = strings.TrimSpace(e)
-	e = strings.TrimPrefix(e, "./")
-	e = strings.TrimRight(e, "/")
-	switch {
-	case e == "", e == ".", strings.Contains(e, "://"), strings.Contains(e, "/"),
-		strings.HasSuffix(e, ".yaml"), strings.HasSuffix(e, ".yml"), strings.HasSuffix(e, ".json"):
-		return ""
-	}
-	return e
-}
-
 func listRules(listed, folders []string, listFile string) []validate.Finding {
 	var out []validate.Finding
 	present := make(map[string]bool, len(folders))
@@ -215,7 +202,7 @@ func listRules(listed, folders []string, listFile string) []validate.Finding {
 	}
 	seen := make(map[string]bool, len(listed))
 	for _, e := range listed {
-		name := clusterEntry(e)
+		name := fleet.ListedFolder(e)
 		if name == "" {
 			continue
 		}
