@@ -839,27 +839,16 @@ func (e *editor) analyzeFlowMap(m *yaml.Node) (*flowMap, error) {
 				return nil, err
 			}
 		}
-		f.start = append(f.start, ks)
 		f.colon = append(f.colon, colon)
 		f.valStart = append(f.valStart, vs)
-		f.end = append(f.end, ve)
-		c = t.skipSpaceAndComments(ve)
-		if c < len(t.src) && t.src[c] == ',' {
-			f.comma = append(f.comma, c)
-			cur = c + 1
-		} else {
-			if i+2 < len(m.Content) {
-				return nil, unsupported("no ',' after the pair at " + pos(kn))
-			}
-			f.comma = append(f.comma, -1)
-			cur = c
+		var ok bool
+		if cur, ok = f.item(t, ks, ve, i+2 >= len(m.Content)); !ok {
+			return nil, unsupported("no ',' after the pair at " + pos(kn))
 		}
 	}
-	c := t.skipSpaceAndComments(cur)
-	if c >= len(t.src) || t.src[c] != '}' {
+	if !f.closeAt(t, cur, '}') {
 		return nil, unsupported("no '}'")
 	}
-	f.close = c
 	return f, nil
 }
 

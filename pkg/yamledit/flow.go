@@ -46,25 +46,38 @@ func (tg *target) analyzeFlow() (*flowSeq, error) {
 		if e < 0 {
 			return nil, unsupported("unterminated item at " + pos(it))
 		}
-		f.start, f.end = append(f.start, s), append(f.end, e)
-		c := t.skipSpaceAndComments(e)
-		if c < len(t.src) && t.src[c] == ',' {
-			f.comma = append(f.comma, c)
-			cur = c + 1
-		} else {
-			if i != len(seq.Content)-1 {
-				return nil, unsupported("no ',' after item at " + pos(it))
-			}
-			f.comma = append(f.comma, -1)
-			cur = c
+		var ok bool
+		if cur, ok = f.item(t, s, e, i == len(seq.Content)-1); !ok {
+			return nil, unsupported("no ',' after item at " + pos(it))
 		}
 	}
-	c := t.skipSpaceAndComments(cur)
-	if c >= len(t.src) || t.src[c] != ']' {
+	if !f.closeAt(t, cur, ']') {
 		return nil, unsupported("no ']'")
 	}
-	f.close = c
 	return f, nil
+}
+
+// item records an item (or a mapping's pair) from start to end and the ',' after it, and returns the
+// offset where the next one may begin; ok is false when the ',' is missing and last is not set.
+func (f *flowSeq) item(t *text, start, end int, last bool) (next int, ok bool) {
+	f.start, f.end = append(f.start, start), append(f.end, end)
+	c := t.skipSpaceAndComments(end)
+	if c < len(t.src) && t.src[c] == ',' {
+		f.comma = append(f.comma, c)
+		return c + 1, true
+	}
+	f.comma = append(f.comma, -1)
+	return c, last
+}
+
+// closeAt records the closing bracket, which must follow cur after space and comments.
+func (f *flowSeq) closeAt(t *text, cur int, bracket byte) bool {
+	c := t.skipSpaceAndComments(cur)
+	if c >= len(t.src) || t.src[c] != bracket {
+		return false
+	}
+	f.close = c
+	return true
 }
 
 // alone reports whether item i has its lines to itself: only white space
