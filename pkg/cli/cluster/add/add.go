@@ -42,7 +42,6 @@ type Options struct {
 	ValuesFile        string
 	cmdutil.WriteFlags
 
-	root    string
 	fleet   *fleet.Fleet
 	cluster spec.Cluster
 }
@@ -107,17 +106,10 @@ func (o *Options) Complete() error {
 	if err := spec.ValidateName(o.Name); err != nil {
 		return err
 	}
-	root, err := o.f.RepoRoot()
-	if err != nil {
-		return err
-	}
-	o.root = root
-	// Flags are applied to the cluster below, after the --values file, so they are not bound here.
-	cfg, err := o.f.LoadConfig(root, nil, nil, false)
-	if err != nil {
-		return err
-	}
-	if o.fleet, err = fleet.New(root, cfg); err != nil {
+	// Flags are applied to the cluster below, after the --values file, so they are not bound to the
+	// config.
+	var err error
+	if o.fleet, err = o.f.Fleet(); err != nil {
 		return err
 	}
 	c := o.fleet.NewCluster(o.Name)
@@ -217,7 +209,7 @@ func (o *Options) Run() error {
 		}
 	}
 	plan.Check = func() error { return engine.CheckTouched(o.fleet, c.Name) }
-	return o.WriteFlags.Apply(o.f, o.root, cmdutil.Write{
+	return o.WriteFlags.Apply(o.f, o.fleet.Root, cmdutil.Write{
 		Plan:   plan,
 		Branch: o.fleet.Config.Git.BranchPrefix + "/add-cluster-" + c.Name,
 		Next:   "merging it creates the cluster",
