@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -14,6 +15,7 @@ import (
 	"github.com/fleetctl/fleetctl/pkg/cli/cmdutil"
 	"github.com/fleetctl/fleetctl/pkg/cli/initcmd"
 	"github.com/fleetctl/fleetctl/pkg/cli/nodepool"
+	"github.com/fleetctl/fleetctl/pkg/cli/repair"
 	validatecmd "github.com/fleetctl/fleetctl/pkg/cli/validate"
 	versioncmd "github.com/fleetctl/fleetctl/pkg/cli/version"
 )
@@ -48,7 +50,7 @@ offline, and commits each change to a new branch ready for a pull request.`,
 	pf.BoolVarP(&f.Verbose, "verbose", "v", false, "print more detail, including error chains")
 	pf.BoolVar(&f.NoColor, "no-color", false, "never colour the output (NO_COLOR is honoured too)")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return &cmdutil.FlagError{Err: err}
+		return &cmdutil.FlagError{Err: plainFlagError(err)}
 	})
 	root.AddCommand(
 		versioncmd.NewCmd(f, nil),
@@ -56,6 +58,7 @@ offline, and commits each change to a new branch ready for a pull request.`,
 		cluster.NewCmd(f),
 		nodepool.NewCmd(f),
 		validatecmd.NewCmd(f, nil),
+		repair.NewCmd(f, nil),
 	)
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
@@ -76,6 +79,7 @@ func Run(f *cmdutil.Factory, args []string) int {
 		root.SetArgs(args)
 	}
 	cmd, err := root.ExecuteC()
+	f.Finish()
 	if err == nil {
 		return cmdutil.ExitOK
 	}
@@ -95,12 +99,42 @@ func printError(w io.Writer, cmd *cobra.Command, err error, verbose bool) int {
 		return cmdutil.ExitUsage
 	}
 	fmt.Fprintf(w, "Error: %s\n", err)
+	code := cmdutil.ExitError
+	var ec cmdutil.ExitCoder
+	if errors.As(err, &ec) {
+		code = ec.ExitCode()
+	}
 	if verbose {
 		for e := errors.Unwrap(err); e != nil; e = errors.Unwrap(e) {
 			fmt.Fprintf(w, "  caused by: %s\n", e)
 		}
 	}
-	return cmdutil.ExitError
+	return code
+}
+
+// numberErrRE matches what pflag passes on from strconv for a number flag given something else.
+var numberErrRE = regexp.MustCompile(`strconv\.Parse(Int|Uint|Float|Bool): parsing "[^"]*": (invalid syntax|value out of range)`)
+
+// plainFlagError words pflag's errors without Go's: `invalid argument "x" for "--count" flag: must
+// be a whole number`.
+func plainFlagError(err error) error {
+	msg := strings.Replace(err.Error(), ": must be an integer", ": must be a whole number", 1)
+	msg = numberErrRE.ReplaceAllStringFunc(msg, func(m string) string {
+		sub := numberErrRE.FindStringSubmatch(m)
+		switch {
+		case sub[2] == "value out of range":
+			return "is out of range"
+		case sub[1] == "Bool":
+			return "must be true or false"
+		case sub[1] == "Float":
+			return "must be a number"
+		}
+		return "must be a whole number"
+	})
+	if msg == err.Error() {
+		return err
+	}
+	return errors.New(msg)
 }
 
 // cobra reports unknown commands and argument-count errors as plain errors.

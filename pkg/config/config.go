@@ -50,6 +50,9 @@ type Defaults struct {
 // Git holds the branch naming for the pull requests fleetctl prepares.
 type Git struct {
 	BranchPrefix string `json:"branchPrefix"`
+	// BaseBranch is the branch new branches start from (and validate compares with); empty: the
+	// remote's default branch (origin/HEAD), else main, else master.
+	BaseBranch string `json:"baseBranch,omitempty"`
 }
 
 // Chart says where the cluster chart lives and how Flux finds it.

@@ -3,8 +3,7 @@ package fleet
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io/fs"
 	"strconv"
 	"strings"
 
@@ -15,9 +14,9 @@ import (
 // ClusterListKey is the key of the cluster folders in the clusters kustomization.
 const ClusterListKey = "resources"
 
-// readRepoFile reads a repo-relative file.
+// readRepoFile reads a repo-relative file of the view.
 func (f *Fleet) readRepoFile(rel string) ([]byte, error) {
-	return os.ReadFile(filepath.Join(f.Root, filepath.FromSlash(rel)))
+	return fs.ReadFile(f.FS, rel)
 }
 
 // ClusterNames returns the clusters listed in the clusters kustomization, in file order.
@@ -41,6 +40,12 @@ func (f *Fleet) AddToClusterList(name string) ([]byte, error) {
 	if err != nil {
 		return nil, f.listError(err)
 	}
+	return f.AddClusterEntry(src, name)
+}
+
+// AddClusterEntry returns the list of clusters src with name appended, keeping every other byte.
+func (f *Fleet) AddClusterEntry(src []byte, name string) ([]byte, error) {
+	rel := f.ClustersKustomization()
 	out, changed, err := yamledit.AddToList(src, ClusterListKey, name)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", rel, err)
@@ -52,7 +57,7 @@ func (f *Fleet) AddToClusterList(name string) ([]byte, error) {
 }
 
 func (f *Fleet) listError(err error) error {
-	if errors.Is(err, os.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("%s not found: run fleetctl init to create the fleet skeleton", f.ClustersKustomization())
 	}
 	return err

@@ -1,5 +1,6 @@
 // Package fleet knows the layout of a fleet repo and renders its files: the skeleton that init writes
-// and the folder of one cluster. It returns file contents and never writes to disk.
+// and the folder of one cluster. It reads the repo through a view (an fs.FS: the working tree, a
+// revision, or either with pending changes on top) and never writes to disk.
 package fleet
 
 import (
@@ -8,6 +9,7 @@ import (
 	"os"
 	"path"
 	"sort"
+	"strings"
 
 	"github.com/fleetctl/fleetctl/pkg/config"
 	"github.com/fleetctl/fleetctl/pkg/render"
@@ -23,27 +25,48 @@ const (
 	KustomizeConfigFile = "kustomizeconfig.yaml"
 )
 
-// Fleet is a fleet repo on disk with its configuration.
+// Fleet is a fleet repo seen through a view, with its configuration.
 type Fleet struct {
+	// Root is the working tree's folder (where changes are written); FS is the view every read goes
+	// through: os.DirFS(Root) unless WithFS says otherwise.
 	Root   string
+	FS     fs.FS
 	Config config.Config
+	// Cache, when set, keeps cluster summaries by content (see Summary).
+	Cache  SummaryCache
 	engine *render.Engine
-	chart  chartCache
+	chart  *chartCache
 }
 
-// New returns the fleet at root. Templates come from the embedded set, overridden file by file by
-// the repo's paths.templates folder when the config names one.
+// New returns the fleet whose working tree is at root, read from the working tree. Templates come
+// from the embedded set, overridden file by file by the repo's paths.templates folder when the
+// config names one.
 func New(root string, cfg config.Config) (*Fleet, error) {
+	return NewFS(root, os.DirFS(root), cfg)
+}
+
+// NewFS returns the fleet at root read through view.
+func NewFS(root string, view fs.FS, cfg config.Config) (*Fleet, error) {
 	var override fs.FS
 	if cfg.Paths.Templates != "" {
-		dir := path.Join(root, config.RepoPath(cfg.Paths.Templates))
-		st, err := os.Stat(dir)
+		dir := config.RepoPath(cfg.Paths.Templates)
+		st, err := fs.Stat(view, dir)
 		if err != nil || !st.IsDir() {
 			return nil, fmt.Errorf("paths.templates %q: folder not found in the repo", cfg.Paths.Templates)
 		}
-		override = os.DirFS(dir)
+		if override, err = fs.Sub(view, dir); err != nil {
+			return nil, err
+		}
 	}
-	return &Fleet{Root: root, Config: cfg, engine: render.New(templates.FS, override)}, nil
+	return &Fleet{Root: root, FS: view, Config: cfg, engine: render.New(templates.FS, override), chart: &chartCache{}}, nil
+}
+
+// WithFS returns the same fleet read through another view (its chart is loaded again from it).
+func (f *Fleet) WithFS(view fs.FS) *Fleet {
+	g := *f
+	g.FS = view
+	g.chart = &chartCache{}
+	return &g
 }
 
 // ClustersDir is the repo-relative folder holding one folder per cluster.
@@ -52,6 +75,19 @@ func (f *Fleet) ClustersDir() string { return config.RepoPath(f.Config.Paths.Clu
 // ClustersKustomization is the repo-relative path of the list of cluster folders.
 func (f *Fleet) ClustersKustomization() string {
 	return path.Join(f.ClustersDir(), KustomizationFile)
+}
+
+// ClusterOf returns the cluster whose folder holds the repo path p (or is p), or "".
+func (f *Fleet) ClusterOf(p string) string {
+	rest, ok := strings.CutPrefix(p, f.ClustersDir()+"/")
+	if !ok {
+		return ""
+	}
+	name, _, inside := strings.Cut(rest, "/")
+	if !inside {
+		return "" // a file beside the cluster folders, such as the list of clusters
+	}
+	return name
 }
 
 // ClusterDir is the repo-relative folder of one cluster.

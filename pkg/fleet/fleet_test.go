@@ -3,6 +3,8 @@ package fleet
 import (
 	"bytes"
 	"flag"
+	"github.com/fleetctl/fleetctl/pkg/fsview"
+	"github.com/fleetctl/fleetctl/pkg/fsx"
 	"os"
 	"path"
 	"path/filepath"
@@ -228,7 +230,11 @@ func TestClusterFilesGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := f.CheckCluster(c, files); err != nil {
+			changes := make([]fsx.Change, len(files))
+			for i, file := range files {
+				changes[i] = fsx.Change{Path: file.Path, Content: file.Content}
+			}
+			if err := f.WithFS(fsview.Overlay(f.FS, changes)).CheckClusterBuild(c.Name); err != nil {
 				t.Fatal(err)
 			}
 			var all bytes.Buffer
@@ -275,15 +281,15 @@ func TestCheckClusterCatchesBrokenWiring(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var broken []render.File
+	var broken []fsx.Change
 	for _, file := range files {
-		if path.Base(file.Path) != KustomizeConfigFile {
-			broken = append(broken, file)
-			continue
+		content := file.Content
+		if path.Base(file.Path) == KustomizeConfigFile {
+			content = []byte("nameReference: []\n")
 		}
-		broken = append(broken, render.File{Path: file.Path, Content: []byte("nameReference: []\n")})
+		broken = append(broken, fsx.Change{Path: file.Path, Content: content})
 	}
-	if err := f.CheckCluster(c, broken); err == nil || !strings.Contains(err.Error(), "nameReference") {
+	if err := f.WithFS(fsview.Overlay(f.FS, broken)).CheckClusterBuild(c.Name); err == nil || !strings.Contains(err.Error(), "nameReference") {
 		t.Fatalf("missing nameReference not caught: %v", err)
 	}
 }

@@ -1,7 +1,11 @@
 package fleet
 
 import (
+	"errors"
+	"fmt"
+	"io/fs"
 	"slices"
+	"sort"
 
 	"github.com/fleetctl/fleetctl/pkg/spec"
 )
@@ -18,14 +22,14 @@ type ClusterInfo struct {
 	// Path is the repo-relative cluster folder.
 	Path string `json:"path"`
 	// Listed says whether capi/clusters/kustomization.yaml lists the folder (Flux applies only those).
-	Listed            bool        `json:"listed"`
-	Location          string      `json:"location,omitempty"`
-	ResourceGroup     string      `json:"resourceGroup,omitempty"`
-	DNSPrefix         string      `json:"dnsPrefix,omitempty"`
-	KubernetesVersion string      `json:"kubernetesVersion,omitempty"`
-	SKUTier           string      `json:"skuTier,omitempty"`
-	Network           NetworkInfo `json:"network"`
-	NodePools         []PoolInfo  `json:"nodePools"`
+	Listed            bool               `json:"listed"`
+	Location          string             `json:"location,omitempty"`
+	ResourceGroup     string             `json:"resourceGroup,omitempty"`
+	DNSPrefix         string             `json:"dnsPrefix,omitempty"`
+	KubernetesVersion string             `json:"kubernetesVersion,omitempty"`
+	SKUTier           string             `json:"skuTier,omitempty"`
+	Network           spec.NetworkValues `json:"network"`
+	NodePools         []PoolInfo         `json:"nodePools"`
 	// Nodes is the fleet's node count range: the sum of fixed counts plus autoscale bounds.
 	Nodes NodeRange `json:"nodes"`
 	// ValuesFiles are the files the values come from, highest precedence first.
@@ -34,30 +38,11 @@ type ClusterInfo struct {
 	Error string `json:"error,omitempty"`
 }
 
-// NetworkInfo is a cluster's network.
-type NetworkInfo struct {
-	Plugin       string `json:"plugin,omitempty"`
-	Policy       string `json:"policy,omitempty"`
-	ServiceCIDR  string `json:"serviceCidr,omitempty"`
-	DNSServiceIP string `json:"dnsServiceIP,omitempty"`
-	PodCIDR      string `json:"podCidr,omitempty"`
-	OutboundType string `json:"outboundType,omitempty"`
-}
-
-// PoolInfo is one node pool. KubernetesVersion is the version the pool runs (its own or the
-// cluster's); Count is set for fixed pools, Autoscale for autoscaled ones.
+// PoolInfo is one node pool: its values entry, with the OS type defaulted to Linux and
+// KubernetesVersion the version the pool runs (its own or the cluster's).
 type PoolInfo struct {
-	Name              string     `json:"name"`
-	Mode              string     `json:"mode"`
-	VMSize            string     `json:"vmSize"`
-	OSType            string     `json:"osType"`
-	KubernetesVersion string     `json:"kubernetesVersion,omitempty"`
-	Count             *int       `json:"count,omitempty"`
-	Autoscale         *NodeRange `json:"autoscale,omitempty"`
-	Zones             []string   `json:"zones,omitempty"`
-	MaxPods           *int       `json:"maxPods,omitempty"`
-	OSDiskType        string     `json:"osDiskType,omitempty"`
-	OSDiskSizeGB      *int       `json:"osDiskSizeGB,omitempty"`
+	Name string `json:"name"`
+	spec.PoolValue
 }
 
 // NodeRange is a min..max node count.
@@ -81,29 +66,31 @@ type NodePoolList struct {
 	Items      []PoolInfo `json:"items"`
 }
 
-// Info returns the cluster's description; listed says whether the cluster list names it.
-func (s *ClusterSource) Info(listed bool) ClusterInfo {
-	c := s.Cluster
-	n := c.Network
-	info := ClusterInfo{
-		Name: s.Name, Path: s.Dir, Listed: listed, Location: c.Location, ResourceGroup: c.ResourceGroup,
-		DNSPrefix: c.DNSPrefix, KubernetesVersion: c.KubernetesVersion, SKUTier: c.SKUTier,
-		Network: NetworkInfo{Plugin: n.Plugin, Policy: n.Policy, ServiceCIDR: n.ServiceCIDR,
-			DNSServiceIP: n.DNSServiceIP, PodCIDR: n.PodCIDR, OutboundType: n.OutboundType},
-		NodePools:   []PoolInfo{},
-		ValuesFiles: s.Files(),
+// Info returns the cluster's description; listed says whether the cluster list names it. A summary
+// of a folder that cannot be read gives the name, the path and the error.
+func (s Summary) Info(listed bool) ClusterInfo {
+	info := ClusterInfo{Name: s.Name, Path: s.Dir, Listed: listed, NodePools: []PoolInfo{}, Error: s.Err}
+	if s.Err != "" {
+		return info
 	}
+	c := s.Cluster()
+	info.Location, info.ResourceGroup, info.DNSPrefix = c.Location, c.ResourceGroup, c.DNSPrefix
+	info.KubernetesVersion, info.SKUTier = c.KubernetesVersion, c.SKUTier
+	n := c.Network
+	info.Network = spec.NetworkValues{Plugin: n.Plugin, Policy: n.Policy, ServiceCIDR: n.ServiceCIDR,
+		DNSServiceIP: n.DNSServiceIP, PodCIDR: n.PodCIDR, OutboundType: n.OutboundType}
+	info.ValuesFiles = slices.Clone(s.Files)
 	for _, p := range c.NodePools {
-		pi := PoolInfo{Name: p.Name, Mode: p.Mode, VMSize: p.VMSize, OSType: p.OSType,
+		pi := PoolInfo{Name: p.Name, PoolValue: spec.PoolValue{Mode: p.Mode, VMSize: p.VMSize, OSType: p.OSType,
 			KubernetesVersion: c.PoolVersion(p), Zones: slices.Clone(p.Zones), MaxPods: p.MaxPods,
-			OSDiskType: p.OSDiskType, OSDiskSizeGB: p.OSDiskSizeGB}
+			OSDiskType: p.OSDiskType, OSDiskSizeGB: p.OSDiskSizeGB}}
 		if pi.OSType == "" {
 			pi.OSType = "Linux"
 		}
 		if p.Autoscaled() {
-			pi.Autoscale = &NodeRange{Min: deref(p.Min), Max: deref(p.Max)}
-			info.Nodes.Min += pi.Autoscale.Min
-			info.Nodes.Max += pi.Autoscale.Max
+			pi.Autoscale = &spec.Autoscale{Min: p.Min, Max: p.Max}
+			info.Nodes.Min += deref(p.Min)
+			info.Nodes.Max += deref(p.Max)
 		} else {
 			pi.Count = p.Count
 			info.Nodes.Min += deref(p.Count)
@@ -112,6 +99,63 @@ func (s *ClusterSource) Info(listed bool) ClusterInfo {
 		info.NodePools = append(info.NodePools, pi)
 	}
 	return info
+}
+
+// ClusterInfo describes one cluster; an error when its folder is missing or cannot be read.
+func (f *Fleet) ClusterInfo(name string) (ClusterInfo, error) {
+	if err := spec.ValidateName(name); err != nil {
+		return ClusterInfo{}, err
+	}
+	if st, err := fs.Stat(f.FS, f.ClusterDir(name)); err != nil || !st.IsDir() {
+		known, _ := f.ClusterFolders()
+		return ClusterInfo{}, &NotFoundError{Name: name, Dir: f.ClusterDir(name), Known: known}
+	}
+	s := f.Summary(name)
+	if s.Err != "" {
+		return ClusterInfo{}, errors.New(s.Err)
+	}
+	listed, err := f.ListedClusters()
+	if err != nil {
+		return ClusterInfo{}, err
+	}
+	return s.Info(listed[name]), nil
+}
+
+// Clusters summarises every cluster folder and every listed cluster, sorted by name. A cluster that
+// cannot be read is an item with Error set and a warning; so is a listed folder that is missing, and
+// a folder the list does not name is a warning.
+func (f *Fleet) Clusters() (items []ClusterInfo, warnings []string, err error) {
+	listed, err := f.ListedClusters()
+	if err != nil {
+		return nil, nil, err
+	}
+	folders, err := f.ClusterFolders()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", f.ClustersDir(), err)
+	}
+	items = make([]ClusterInfo, 0, len(folders))
+	seen := make(map[string]bool, len(folders))
+	for _, name := range folders {
+		seen[name] = true
+		if !listed[name] {
+			warnings = append(warnings, fmt.Sprintf("%s is not listed in %s: Flux does not apply it", f.ClusterDir(name), f.ClustersKustomization()))
+		}
+		s := f.Summary(name)
+		if s.Err != "" {
+			warnings = append(warnings, s.Err)
+		}
+		items = append(items, s.Info(listed[name]))
+	}
+	for name := range listed {
+		if !seen[name] {
+			msg := fmt.Sprintf("%s lists %s but the folder is missing", f.ClustersKustomization(), name)
+			items = append(items, ClusterInfo{Name: name, Path: f.ClusterDir(name), Listed: true, NodePools: []PoolInfo{}, Error: msg})
+			warnings = append(warnings, msg)
+		}
+	}
+	sort.Slice(items, func(i, j int) bool { return items[i].Name < items[j].Name })
+	sort.Strings(warnings)
+	return items, warnings, nil
 }
 
 // PoolVersions returns the distinct versions the cluster's pools run, oldest first.

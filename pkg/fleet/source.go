@@ -6,9 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"io/fs"
 	"path"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"sort"
@@ -87,8 +86,7 @@ func (f *Fleet) LoadCluster(name string) (*ClusterSource, error) {
 		return nil, err
 	}
 	dir := f.ClusterDir(name)
-	abs := filepath.Join(f.Root, filepath.FromSlash(dir))
-	if st, err := os.Stat(abs); err != nil || !st.IsDir() {
+	if st, err := fs.Stat(f.FS, dir); err != nil || !st.IsDir() {
 		known, _ := f.ClusterFolders()
 		return nil, &NotFoundError{Name: name, Dir: dir, Known: known}
 	}
@@ -105,7 +103,7 @@ func (f *Fleet) LoadCluster(name string) (*ClusterSource, error) {
 	switch {
 	case err == nil:
 		s.layers = append(s.layers, &layer{file: valuesPath, orig: data, cur: data})
-	case !errors.Is(err, os.ErrNotExist):
+	case !errors.Is(err, fs.ErrNotExist):
 		return nil, err
 	case hr == nil:
 		return nil, fmt.Errorf("%s: neither %s nor a HelmRelease with spec.values: not a cluster folder fleetctl can read", dir, ValuesFile)
@@ -121,7 +119,7 @@ func (f *Fleet) LoadCluster(name string) (*ClusterSource, error) {
 
 // ClusterFolders returns the names of the folders under the clusters folder, sorted.
 func (f *Fleet) ClusterFolders() ([]string, error) {
-	entries, err := os.ReadDir(filepath.Join(f.Root, filepath.FromSlash(f.ClustersDir())))
+	entries, err := fs.ReadDir(f.FS, f.ClustersDir())
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +135,7 @@ func (f *Fleet) ClusterFolders() ([]string, error) {
 // findHelmRelease returns the layer of the folder's HelmRelease inline values, or nil when the
 // HelmRelease has no spec.values. A folder without a HelmRelease, or with several, is refused.
 func (f *Fleet) findHelmRelease(dir string) (*layer, error) {
-	entries, err := os.ReadDir(filepath.Join(f.Root, filepath.FromSlash(dir)))
+	entries, err := fs.ReadDir(f.FS, dir)
 	if err != nil {
 		return nil, err
 	}

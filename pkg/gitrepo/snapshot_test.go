@@ -2,9 +2,11 @@ package gitrepo
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
+	"testing/fstest"
 	"time"
 )
 
@@ -39,19 +41,33 @@ func TestSnapshot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, ok, err := s.ReadFile("capi/clusters/a/values.yaml")
-	if err != nil || !ok || string(b) != "name: a\n" {
-		t.Fatalf("ReadFile = %q %v %v (must be the committed content)", b, ok, err)
+	b, err := s.ReadFile("capi/clusters/a/values.yaml")
+	if err != nil || string(b) != "name: a\n" {
+		t.Fatalf("ReadFile = %q %v (must be the committed content)", b, err)
 	}
-	if _, ok, err := s.ReadFile("capi/clusters/c/values.yaml"); ok || err != nil {
-		t.Fatalf("missing file: ok=%v err=%v", ok, err)
+	if _, err := s.ReadFile("capi/clusters/c/values.yaml"); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("missing file: %v", err)
 	}
-	dirs, err := s.Dirs("capi/clusters")
-	if err != nil || len(dirs) != 2 || dirs[0] != "a" || dirs[1] != "b" {
-		t.Fatalf("Dirs = %v %v", dirs, err)
+	es, err := s.ReadDir("capi/clusters")
+	if err != nil || len(es) != 3 || es[0].Name() != "a" || !es[0].IsDir() || es[2].Name() != "kustomization.yaml" || es[2].IsDir() {
+		t.Fatalf("ReadDir = %v %v", es, err)
 	}
-	if d, err := s.Dirs("nowhere"); err != nil || d != nil {
-		t.Fatalf("Dirs of a missing folder = %v %v", d, err)
+	if _, err := s.ReadDir("nowhere"); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("ReadDir of a missing folder: %v", err)
+	}
+	// The standard checks of an fs.FS implementation.
+	if err := fstest.TestFS(s, "capi/clusters/a/values.yaml", "capi/clusters/b/values.yaml", "capi/clusters/kustomization.yaml"); err != nil {
+		t.Fatal(err)
+	}
+	// Object ids without reading content, equal to what git computes.
+	if id, ok := s.BlobID("capi/clusters/a/values.yaml"); !ok || id != "ab80a7e61108578fceeaba43fa1fa9f45c9dd486" {
+		t.Errorf("BlobID = %s %v", id, ok)
+	}
+	if _, ok := s.TreeID("capi/clusters/a"); !ok {
+		t.Errorf("TreeID of a folder: not found")
+	}
+	if _, ok := s.TreeID("capi/clusters/kustomization.yaml"); ok {
+		t.Errorf("TreeID of a file must not be found")
 	}
 	if _, err := r.Snapshot("no-such-branch"); !errors.Is(err, ErrNoRef) {
 		t.Fatalf("unknown revision: %v", err)

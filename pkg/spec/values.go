@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/fleetctl/fleetctl/pkg/strictyaml"
 )
@@ -82,7 +83,10 @@ func DecodeValues(name string, data []byte) (Values, error) {
 		return v, nil
 	}
 	if err := strictyaml.Unmarshal(data, &v); err != nil {
-		return v, fmt.Errorf("%s: %w (keys must be ones the cluster chart knows)", name, err)
+		if strings.Contains(err.Error(), "unknown field") {
+			return v, fmt.Errorf("%s: %w (keys must be ones the cluster chart knows)", name, err)
+		}
+		return v, fmt.Errorf("%s: %w", name, err)
 	}
 	return v, nil
 }

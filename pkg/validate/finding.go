@@ -15,7 +15,9 @@ const (
 	Warning Severity = "warning"
 )
 
-// Finding is one problem found in a fleet repo. Position fields are 1-based; 0 means unknown.
+// Finding is one problem found in a fleet repo. Position fields are 1-based; 0 means unknown. Its
+// JSON form is the "findings" item of `fleetctl validate -o json` (report.JSONAPIVersion): a field
+// may be added, never renamed or removed, within that version.
 type Finding struct {
 	Severity Severity `json:"severity"`
 	// Rule is a stable identifier, e.g. "yaml/duplicate-key", "schema/unknown-field", "aks/no-system-pool".
@@ -33,6 +35,9 @@ type Finding struct {
 	Field string `json:"field,omitempty"`
 	// Template is the chart template that produced a rendered object, when the finding is in one.
 	Template string `json:"template,omitempty"`
+	// Cluster is the cluster (its folder name) the finding is about, when it is about one: a file of
+	// its folder, a fleet-wide rule naming it, a change to it.
+	Cluster string `json:"cluster,omitempty"`
 }
 
 // Sort orders findings by file, line, column, rule and message, so output is deterministic.

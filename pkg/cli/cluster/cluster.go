@@ -14,10 +14,6 @@ import (
 
 // NewCmd returns `fleetctl cluster`.
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "cluster",
-		Short: "List, add, upgrade and remove the clusters of the fleet",
-	}
-	cmd.AddCommand(add.NewCmd(f, nil), list.NewCmd(f, nil), show.NewCmd(f, nil), upgrade.NewCmd(f, nil), remove.NewCmd(f, nil))
-	return cmd
+	return cmdutil.Group("cluster", "List, add, upgrade and remove the clusters of the fleet", nil,
+		add.NewCmd(f, nil), list.NewCmd(f, nil), show.NewCmd(f, nil), upgrade.NewCmd(f, nil), remove.NewCmd(f, nil))
 }

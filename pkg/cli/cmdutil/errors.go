@@ -3,6 +3,9 @@ package cmdutil
 import (
 	"errors"
 	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
 )
 
 // Exit codes.
@@ -46,4 +49,38 @@ func RunSteps[O Steps](o O, runF func(O) error) error {
 		return runF(o)
 	}
 	return o.Run()
+}
+
+// ExitCoder is an error that chooses the process's exit code (an interrupted write: 130, 143).
+type ExitCoder interface {
+	error
+	ExitCode() int
+}
+
+// NoSubcommand is the Args check of a command that only groups others: a word that names none of
+// them is a usage error ("unknown command"), with the subcommands it is close to.
+func NoSubcommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(s, " or "))
+	}
+	return &FlagError{Err: errors.New(msg)}
+}
+
+// Group returns a command that groups subs: without a subcommand it prints its help; with an
+// unknown one it fails as a usage error.
+func Group(use, short string, aliases []string, subs ...*cobra.Command) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:                        use,
+		Aliases:                    aliases,
+		Short:                      short,
+		Args:                       NoSubcommand,
+		SuggestionsMinimumDistance: 2,
+		RunE:                       func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(subs...)
+	return cmd
 }

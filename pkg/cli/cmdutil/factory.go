@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -13,6 +15,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/fleetctl/fleetctl/pkg/config"
+	"github.com/fleetctl/fleetctl/pkg/fleet"
 	"github.com/fleetctl/fleetctl/pkg/gitrepo"
 )
 
@@ -27,19 +30,54 @@ type BuildInfo struct {
 type Factory struct {
 	IO     *IOStreams
 	Getenv func(string) string
-	Now    func() time.Time
-	Build  BuildInfo
+	// Environ lists the environment as KEY=value (nil: none), to find FLEETCTL_ variables that
+	// name no setting.
+	Environ func() []string
+	Now     func() time.Time
+	Build   BuildInfo
+	// OnSignal, when set, replaces ending the process for SIGINT or SIGTERM outside a write (tests).
+	OnSignal func(sig os.Signal, written bool)
 
 	// Global flags.
 	RepoFlag   string
 	ConfigFlag string
 	Verbose    bool
 	NoColor    bool
+
+	caches []*fleet.FileCache
 }
 
 // New returns a Factory for the real process.
 func New(build BuildInfo) *Factory {
-	return &Factory{IO: System(), Getenv: os.Getenv, Now: time.Now, Build: build}
+	return &Factory{IO: System(), Getenv: os.Getenv, Environ: os.Environ, Now: time.Now, Build: build}
+}
+
+// Finish saves what the command learnt for the next one (the cluster summary cache); errors are
+// not the command's: the cache only saves time.
+func (f *Factory) Finish() {
+	for _, c := range f.caches {
+		_ = c.Save()
+	}
+	f.caches = nil
+}
+
+// ExitOnSignal ends the process for SIGINT or SIGTERM outside a write: nothing was written (or the
+// write had completed), so there is nothing to undo.
+func (f *Factory) ExitOnSignal(sig os.Signal, written bool) {
+	if f.OnSignal != nil {
+		f.OnSignal(sig, written)
+		return
+	}
+	if written {
+		fmt.Fprintf(f.IO.ErrOut, "interrupted by %v after the change was written\n", sig)
+	} else {
+		fmt.Fprintf(f.IO.ErrOut, "interrupted by %v: nothing was written\n", sig)
+	}
+	code := 130
+	if sig == syscall.SIGTERM {
+		code = 143
+	}
+	os.Exit(code)
 }
 
 // RepoRoot returns the fleet repo's top folder: --repo when given, else the git top level of the
@@ -114,12 +152,18 @@ func (f *Factory) LoadConfig(root string, flags *pflag.FlagSet, bind map[string]
 	default:
 		return config.Config{}, err
 	}
-	// Environment: only for scalar keys (lists such as defaults.nodePools come from the file).
+	// Environment: only for scalar keys (lists such as defaults.nodePools come from the file). A
+	// FLEETCTL_ variable that names no setting is an error, as an unknown key in the file is.
+	known := map[string]bool{}
 	for key := range flatten("", defaults) {
-		env := EnvPrefix + "_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+		env := EnvVar(key)
+		known[env] = true
 		if val := f.Getenv(env); val != "" {
 			v.Set(key, val)
 		}
+	}
+	if err := f.checkEnv(known); err != nil {
+		return config.Config{}, err
 	}
 	for key, name := range bind {
 		if fl := flags.Lookup(name); fl != nil && fl.Changed { // flags is only read when bind names flags
@@ -132,6 +176,70 @@ func (f *Factory) LoadConfig(root string, flags *pflag.FlagSet, bind map[string]
 		return c, err
 	}
 	return c, c.Validate()
+}
+
+// EnvVar is the environment variable of a config key: FLEETCTL_DEFAULTS_LOCATION.
+func EnvVar(key string) string {
+	return EnvPrefix + "_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
+// envNotSettings are FLEETCTL_ variables that are not config keys but are read elsewhere.
+var envNotSettings = map[string]bool{}
+
+// checkEnv reports a FLEETCTL_ variable that names no setting, with the closest one.
+func (f *Factory) checkEnv(known map[string]bool) error {
+	if f.Environ == nil {
+		return nil
+	}
+	for _, kv := range f.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, EnvPrefix+"_") || known[name] || envNotSettings[name] {
+			continue
+		}
+		names := make([]string, 0, len(known))
+		for k := range known {
+			names = append(names, k)
+		}
+		msg := fmt.Sprintf("environment variable %s: names no fleetctl setting", name)
+		if best := closest(name, names); best != "" {
+			msg += fmt.Sprintf(" (did you mean %s?)", best)
+		}
+		return errors.New(msg + "; settings are the .fleetctl.yaml key path in upper case with _ for ., e.g. FLEETCTL_DEFAULTS_LOCATION")
+	}
+	return nil
+}
+
+// closest returns the name nearest to s by edit distance, if it is near enough to be a typo.
+func closest(s string, names []string) string {
+	best, bestD := "", len(s)/3+1
+	sort.Strings(names)
+	for _, n := range names {
+		if d := distance(s, n); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	return best
+}
+
+// distance is the Levenshtein distance of a and b.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 // flatten turns nested maps into dotted keys; lists stay values.

@@ -1,13 +1,10 @@
 package cmdutil
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
-	yaml "go.yaml.in/yaml/v3"
 )
 
 // AddOutputFlag adds -o/--output with the allowed formats in its help text.
@@ -63,38 +60,4 @@ func AddEnumFlag(cmd *cobra.Command, e *EnumValue, name, usage string) {
 	_ = cmd.RegisterFlagCompletionFunc(name, func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return e.allowed, cobra.ShellCompDirectiveNoFileComp
 	})
-}
-
-// PrintStructured writes v as indented JSON or as YAML (the same fields), for -o json|yaml.
-func PrintStructured(w io.Writer, format string, v any) error {
-	data, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	if format == "yaml" {
-		// JSON is YAML: parse it as a node tree, which keeps the fields in their documented order, and
-		// print it in block style.
-		var n yaml.Node
-		if err := yaml.Unmarshal(data, &n); err != nil {
-			return err
-		}
-		blockStyle(&n)
-		enc := yaml.NewEncoder(w)
-		enc.SetIndent(2)
-		if err := enc.Encode(&n); err != nil {
-			return err
-		}
-		return enc.Close()
-	}
-	_, err = fmt.Fprintf(w, "%s\n", data)
-	return err
-}
-
-// blockStyle clears the flow and quoting styles JSON input has, so the encoder picks block style and
-// quotes only where YAML needs it.
-func blockStyle(n *yaml.Node) {
-	n.Style = 0
-	for _, c := range n.Content {
-		blockStyle(c)
-	}
 }

@@ -1,24 +1,63 @@
 package cmdutil
 
 import (
+	"errors"
+	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/fleetctl/fleetctl/pkg/fleet"
+	"github.com/fleetctl/fleetctl/pkg/gitrepo"
 )
 
-// Fleet opens the fleet repo the command runs in: its root, its config and templates.
+// Fleet opens the fleet repo the command runs in, read from its working tree: its root, its config
+// and templates, and the cluster summary cache.
+// A folder that is not a git repository is read without the cache.
 func (f *Factory) Fleet() (*fleet.Fleet, error) {
+	fl, _, err := f.fleet()
+	if errors.Is(err, gitrepo.ErrNotRepo) {
+		err = nil
+	}
+	return fl, err
+}
+
+// FleetRepo opens the fleet repo and its git repository, which a write needs.
+func (f *Factory) FleetRepo() (*fleet.Fleet, *gitrepo.Repo, error) {
+	fl, repo, err := f.fleet()
+	if errors.Is(err, gitrepo.ErrNotRepo) {
+		err = fmt.Errorf("%s is not a git repository: fleetctl commits every change; run git init there, or fleetctl init", fl.Root)
+	}
+	return fl, repo, err
+}
+
+func (f *Factory) fleet() (*fleet.Fleet, *gitrepo.Repo, error) {
 	root, err := f.RepoRoot()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cfg, err := f.LoadConfig(root, nil, nil, false)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return fleet.New(root, cfg)
+	fl, err := fleet.New(root, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	repo, err := gitrepo.Open(root)
+	if err != nil {
+		return fl, nil, err
+	}
+	fl.Cache = f.Cache(repo)
+	return fl, repo, nil
+}
+
+// Cache returns the cluster summary cache of repo, saved when the command finishes.
+func (f *Factory) Cache(repo *gitrepo.Repo) *fleet.FileCache {
+	c := fleet.OpenFileCache(filepath.Join(repo.GitDir(), "fleetctl", "summaries.cache"))
+	f.caches = append(f.caches, c)
+	return c
 }
 
 // CompleteClusterArgs completes the first argument with the fleet's cluster names and, with pools,
@@ -34,10 +73,8 @@ func CompleteClusterArgs(f *Factory, pools bool) cobra.CompletionFunc {
 		case len(args) == 0:
 			names, _ = fl.ClusterFolders()
 		case len(args) == 1 && pools:
-			if s, err := fl.LoadCluster(args[0]); err == nil {
-				for _, p := range s.Cluster.NodePools {
-					names = append(names, p.Name)
-				}
+			for _, p := range fl.Summary(args[0]).Cluster().NodePools {
+				names = append(names, p.Name)
 			}
 		}
 		var out []string

@@ -1,16 +1,13 @@
 package cmdutil
 
 import (
-	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/fleetctl/fleetctl/pkg/change"
-	"github.com/fleetctl/fleetctl/pkg/diff"
+	"github.com/fleetctl/fleetctl/pkg/cli/internal/printer"
+	"github.com/fleetctl/fleetctl/pkg/fleet/ops"
 	"github.com/fleetctl/fleetctl/pkg/gitrepo"
 )
 
@@ -19,103 +16,74 @@ type WriteFlags struct {
 	DryRun   bool
 	NoCommit bool
 	Branch   string
+	From     string
 }
 
-// AddWriteFlags registers --dry-run, --no-commit and --branch; defaultBranch describes the branch
-// name used without --branch.
+// AddWriteFlags registers --dry-run, --no-commit, --branch and --from; defaultBranch describes the
+// branch name used without --branch.
 func AddWriteFlags(cmd *cobra.Command, w *WriteFlags, defaultBranch string) {
 	fl := cmd.Flags()
-	fl.BoolVar(&w.DryRun, "dry-run", false, "print the change as a unified diff; write nothing")
-	fl.BoolVar(&w.NoCommit, "no-commit", false, "write the files but do not branch or commit")
+	fl.BoolVar(&w.DryRun, "dry-run", false, "check the change as a real run would and print it as a unified diff; write nothing")
+	fl.BoolVar(&w.NoCommit, "no-commit", false, "write the files in the working tree but do not branch or commit")
 	fl.StringVar(&w.Branch, "branch", "", "branch to create (default "+defaultBranch+")")
+	fl.StringVar(&w.From, "from", "", "revision the new branch starts from (default: the base branch: git.baseBranch, else origin's default branch, else main; HEAD for the current commit)")
 }
 
-// Validate checks the write flags against each other.
-func (w WriteFlags) Validate() error {
+// Validate checks the write flags against each other and normalises --branch.
+func (w *WriteFlags) Validate() error {
 	if w.DryRun && w.NoCommit {
 		return FlagErrorf("--dry-run and --no-commit: give one; --dry-run writes nothing at all")
 	}
 	if w.Branch != "" && w.NoCommit {
 		return FlagErrorf("--branch and --no-commit: --branch names the branch of the commit, so it needs a commit")
 	}
+	if w.From != "" && w.NoCommit {
+		return FlagErrorf("--from and --no-commit: --no-commit writes the working tree as it is, with no branch to start")
+	}
+	if b, ok := strings.CutPrefix(w.Branch, "refs/heads/"); ok {
+		w.Branch = b
+	} else if strings.HasPrefix(w.Branch, "refs/") {
+		return FlagErrorf("--branch %q: must be a branch name (refs/heads/NAME or NAME), not another kind of ref", w.Branch)
+	}
+	if w.Branch != "" {
+		if err := gitrepo.ValidateBranchName(w.Branch); err != nil {
+			return FlagErrorf("--branch %q: %s", w.Branch, strings.TrimPrefix(err.Error(), "gitrepo: "))
+		}
+	}
 	return nil
 }
 
-// Write is one change a command wants made.
-type Write struct {
-	Plan change.Plan
-	// Branch is the branch used without --branch.
-	Branch string
-	// Next is printed after a commit: what merging the pull request does.
-	Next string
-}
-
-// Apply carries out the write as the flags say: --dry-run prints the unified diff of every file and
-// writes nothing; otherwise the files are written (Plan.Check validates them) and, unless
-// --no-commit, committed on a new branch. Paths print as "wrote", "changed" or "deleted".
-func (w WriteFlags) Apply(f *Factory, root string, wr Write) error {
-	out := f.IO.Out
-	plan := wr.Plan
-	if w.DryRun {
-		for _, ch := range plan.Changes {
-			old, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(ch.Path)))
-			if err != nil && !errors.Is(err, os.ErrNotExist) {
-				return err
-			}
-			var content []byte
-			if !ch.Delete {
-				content = ch.Content
-			}
-			fmt.Fprint(out, diff.Unified(ch.Path, old, content))
-		}
-		fmt.Fprintf(f.IO.ErrOut, "dry run: %d %s not written\n", len(plan.Changes), plural(len(plan.Changes), "file", "files"))
-		return nil
-	}
-	verbs := map[string]string{}
-	for _, ch := range plan.Changes {
-		switch _, err := os.Stat(filepath.Join(root, filepath.FromSlash(ch.Path))); {
-		case ch.Delete:
-			verbs[ch.Path] = "deleted"
-		case err == nil:
-			verbs[ch.Path] = "changed"
-		default:
-			verbs[ch.Path] = "wrote"
-		}
-	}
-	repo, err := gitrepo.Open(root)
+// RunWrite carries out a write command: it opens a change session on the fleet repo (repo lock,
+// base branch, the view plans are computed on), lets plan compute the change with a fleet client
+// on that view, applies it as the flags say, and prints what was done. command names the write in
+// the repo lock and the journal ("cluster add atlantic-aks").
+func (w WriteFlags) RunWrite(f *Factory, command string, plan func(*ops.Client) (*change.Plan, error)) error {
+	fl, repo, err := f.FleetRepo()
 	if err != nil {
 		return err
 	}
-	plan.Commit = !w.NoCommit
+	s, err := change.Open(repo, change.Options{
+		Command: command, DryRun: w.DryRun, NoCommit: w.NoCommit, From: w.From, Branch: w.Branch,
+		BaseBranch: fl.Config.Git.BaseBranch, Exit: f.ExitOnSignal,
+	})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	p, err := plan(ops.New(fl.WithFS(s.View)))
+	if err != nil {
+		return err
+	}
 	var author, committer gitrepo.Signature
-	if plan.Commit {
-		plan.Branch = w.Branch
-		if plan.Branch == "" {
-			plan.Branch = wr.Branch
-		}
+	if !w.DryRun && !w.NoCommit {
 		if author, committer, err = gitrepo.ResolveAuthor(repo, f.Getenv); err != nil {
 			return err
 		}
 	}
-	res, err := change.Apply(repo, plan, author, committer)
+	res, err := s.Apply(p, author, committer)
 	if err != nil {
 		return err
 	}
-	for _, p := range res.Paths {
-		fmt.Fprintf(out, "%-8s %s\n", verbs[p], p)
-	}
-	if res.Commit == "" {
-		fmt.Fprintf(out, "not committed (--no-commit); review with git diff, then commit\n")
-		return nil
-	}
-	fmt.Fprintf(out, "branch   %s\ncommit   %s %s\n", res.Branch, res.Commit[:12], strings.SplitN(plan.Message, "\n", 2)[0])
-	fmt.Fprintf(out, "next: git push -u origin %s, then open a pull request; %s\n", res.Branch, wr.Next)
+	printer.Write(f.IO.Out, f.IO.ErrOut, res, p)
 	return nil
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

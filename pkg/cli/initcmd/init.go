@@ -13,7 +13,7 @@ import (
 	"github.com/fleetctl/fleetctl/pkg/cli/cmdutil"
 	"github.com/fleetctl/fleetctl/pkg/config"
 	"github.com/fleetctl/fleetctl/pkg/fleet"
-	"github.com/fleetctl/fleetctl/pkg/fsx"
+	"github.com/fleetctl/fleetctl/pkg/fleet/ops"
 	"github.com/fleetctl/fleetctl/pkg/gitrepo"
 	"github.com/fleetctl/fleetctl/pkg/spec"
 )
@@ -121,71 +121,77 @@ func (o *Options) Run() error {
 	if err != nil {
 		return err
 	}
-	fl, err := fleet.New(o.root, o.config)
-	if err != nil {
-		return err
-	}
-	files, err := fl.SkeletonFiles()
-	if err != nil {
-		return err
-	}
-	var plan change.Plan
-	var kept []string
-	for _, file := range files {
-		old, err := os.ReadFile(filepath.Join(o.root, filepath.FromSlash(file.Path)))
-		switch {
-		case err == nil:
-			if !fleet.SameContent(old, file.Content) {
-				kept = append(kept, file.Path)
-			}
-		case errors.Is(err, os.ErrNotExist):
-			plan.Changes = append(plan.Changes, fsx.Change{Path: file.Path, Content: file.Content})
-		default:
-			return err
+	undoInit := func() {
+		if created {
+			_ = os.RemoveAll(filepath.Join(o.root, ".git"))
 		}
-	}
-	for _, p := range kept {
-		fmt.Fprintf(out, "kept     %s (differs from the default; not overwritten)\n", p)
-	}
-	if len(plan.Changes) == 0 {
-		fmt.Fprintf(out, "fleet repo at %s is already initialised; nothing to change\n", o.root)
-		return nil
 	}
 	hasCommits, err := repo.HasCommits()
 	if err != nil {
 		return err
 	}
-	plan.Commit = !hasCommits && !o.NoCommit
-	plan.Message = initMessage(o.config)
+	head, err := repo.Head()
+	if err != nil {
+		return err
+	}
+	noCommit := hasCommits || o.NoCommit
+	opts := change.Options{Command: "init", NoCommit: noCommit, Exit: o.f.ExitOnSignal}
+	if !noCommit {
+		opts.Branch = head.Branch // the first commit goes on the unborn current branch
+	}
+	s, err := change.Open(repo, opts)
+	if err != nil {
+		undoInit()
+		return err
+	}
+	defer s.Close()
+	fl, err := fleet.NewFS(o.root, s.View, o.config)
+	if err != nil {
+		undoInit()
+		return err
+	}
+	p, info, err := ops.New(fl).Init()
+	if err != nil {
+		undoInit()
+		return err
+	}
+	for _, k := range info.Kept {
+		fmt.Fprintf(out, "kept     %s (differs from the default; not overwritten)\n", k)
+	}
 	var author, committer gitrepo.Signature
-	if plan.Commit {
-		author, committer, err = gitrepo.ResolveAuthor(repo, o.f.Getenv)
-		if err != nil {
+	if !noCommit && len(p.Changes) > 0 {
+		if author, committer, err = gitrepo.ResolveAuthor(repo, o.f.Getenv); err != nil {
+			undoInit()
 			return err
 		}
 	}
-	res, err := change.Apply(repo, plan, author, committer)
+	res, err := s.Apply(p, author, committer)
 	if err != nil {
-		if created {
-			_ = os.RemoveAll(filepath.Join(o.root, ".git"))
-		}
+		undoInit()
 		return err
+	}
+	if res.NoOp != "" {
+		fmt.Fprintf(out, "fleet repo at %s is already initialised; nothing to change\n", o.root)
+		return nil
 	}
 	if created {
 		fmt.Fprintf(out, "initialised git repository in %s (branch %s)\n", o.root, DefaultBranch)
 	}
-	for _, p := range res.Paths {
-		fmt.Fprintf(out, "created  %s\n", p)
+	for _, f := range res.Files {
+		fmt.Fprintf(out, "created  %s\n", f.Path)
+	}
+	for _, name := range info.Listed {
+		fmt.Fprintf(out, "listed   %s (a cluster folder the repo already has: Flux keeps applying it)\n", fl.ClusterDir(name))
 	}
 	switch {
 	case res.Commit != "":
-		fmt.Fprintf(out, "committed %s on %s: %s\n", short(res.Commit), res.Branch, firstLine(plan.Message))
+		fmt.Fprintf(out, "committed %s on %s: %s\n", res.Commit[:12], res.Branch, firstLine(p.Message))
 	case hasCommits:
 		fmt.Fprintf(out, "the new files are not committed: review them, then commit and push\n")
 	default:
 		fmt.Fprintf(out, "not committed (--no-commit)\n")
 	}
-	fmt.Fprintf(out, "next: add a cluster with: fleetctl cluster add NAME\n")
+	fmt.Fprintf(out, "next: %s\n", p.Next)
 	return nil
 }
 
@@ -213,23 +219,6 @@ func openOrInit(root string) (*gitrepo.Repo, bool, error) {
 	default:
 		return nil, false, err
 	}
-}
-
-func initMessage(c config.Config) string {
-	return fmt.Sprintf(`Initialise fleet repo with fleetctl
-
-Writes the fleet skeleton: .fleetctl.yaml with the org defaults (location %s,
-Kubernetes %s, namespace %s), the management cluster's Flux objects, the empty
-list of clusters, the cluster chart (CAPI %s, CAPZ %s ASO-based kinds) and the
-infra every workload cluster gets.
-`, c.Defaults.Location, c.Defaults.KubernetesVersion, c.Defaults.Namespace, c.Providers.ClusterAPI, c.Providers.CAPZ)
-}
-
-func short(hash string) string {
-	if len(hash) > 12 {
-		return hash[:12]
-	}
-	return hash
 }
 
 func firstLine(s string) string {

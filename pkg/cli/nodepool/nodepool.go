@@ -13,11 +13,6 @@ import (
 
 // NewCmd returns `fleetctl nodepool`.
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:     "nodepool",
-		Aliases: []string{"np"},
-		Short:   "List, add, scale and remove the node pools of a cluster",
-	}
-	cmd.AddCommand(list.NewCmd(f, nil), add.NewCmd(f, nil), scale.NewCmd(f, nil), remove.NewCmd(f, nil))
-	return cmd
+	return cmdutil.Group("nodepool", "List, add, scale and remove the node pools of a cluster", []string{"np"},
+		list.NewCmd(f, nil), add.NewCmd(f, nil), scale.NewCmd(f, nil), remove.NewCmd(f, nil))
 }

@@ -2,10 +2,8 @@
 package validate
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime/debug"
 	"time"
@@ -123,14 +121,19 @@ func (o *Options) Run() error {
 	}
 	opts := engine.Options{Fleet: fl, Schemas: schemas, Strict: o.Strict}
 	if !o.NoBase {
-		if opts.Base, err = o.base(root); err != nil {
+		base, err := o.base(root, cfg.Git.BaseBranch)
+		if err != nil {
 			return err
 		}
+		if base != nil {
+			opts.Base = base
+			fl.Cache = o.f.Cache(base.Repo())
+		}
 		if o.Changed {
-			if opts.Base == nil {
+			if base == nil {
 				return cmdutil.FlagErrorf("--changed needs a base revision: pass --base")
 			}
-			if opts.Only, err = changedClusters(fl, opts.Base); err != nil {
+			if opts.Only, err = engine.ChangedClusters(fl, fl.WithFS(base)); err != nil {
 				return err
 			}
 		}
@@ -173,8 +176,9 @@ func (o *Options) Run() error {
 	return nil
 }
 
-// base resolves --base, defaulting to the default branch; nil when there is nothing to compare with.
-func (o *Options) base(root string) (*gitrepo.Snapshot, error) {
+// base resolves --base, defaulting to the base branch (git.baseBranch, else the default branch);
+// nil when there is nothing to compare with.
+func (o *Options) base(root, configured string) (*gitrepo.Snapshot, error) {
 	repo, err := gitrepo.Open(root)
 	if errors.Is(err, gitrepo.ErrNotRepo) {
 		if o.Base != "" {
@@ -187,50 +191,24 @@ func (o *Options) base(root string) (*gitrepo.Snapshot, error) {
 	}
 	rev := o.Base
 	if rev == "" {
-		if rev = repo.DefaultBranch(); rev == "" {
-			return nil, nil
+		if rev = configured; rev == "" {
+			if rev = repo.DefaultBranch(); rev == "" {
+				return nil, nil
+			}
 		}
 	}
 	snap, err := repo.Snapshot(rev)
 	if err != nil {
-		if o.Base == "" {
+		if o.Base == "" && configured == "" {
 			return nil, nil // an unborn default branch: nothing to compare with
+		}
+		if o.Base == "" {
+			return nil, fmt.Errorf("git.baseBranch %q: no such branch, tag or commit in this repo", configured)
 		}
 		return nil, cmdutil.FlagErrorf("--base %s: revision not found", o.Base)
 	}
+	snap.Ref = rev
 	return snap, nil
-}
-
-// changedClusters returns the clusters whose folder differs from the base (new ones included).
-func changedClusters(fl *fleet.Fleet, base *gitrepo.Snapshot) (map[string]bool, error) {
-	out := map[string]bool{}
-	entries, err := os.ReadDir(filepath.Join(fl.Root, filepath.FromSlash(fl.ClustersDir())))
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range entries {
-		if !e.IsDir() {
-			continue
-		}
-		dir := fl.ClusterDir(e.Name())
-		files, err := os.ReadDir(filepath.Join(fl.Root, filepath.FromSlash(dir)))
-		if err != nil {
-			return nil, err
-		}
-		for _, file := range files {
-			p := dir + "/" + file.Name()
-			now, err := os.ReadFile(filepath.Join(fl.Root, filepath.FromSlash(p)))
-			if err != nil {
-				continue
-			}
-			then, ok, err := base.ReadFile(p)
-			if err != nil || !ok || !bytes.Equal(now, then) {
-				out[e.Name()] = true
-				break
-			}
-		}
-	}
-	return out, nil
 }
 
 // tuneGC collects less often for the run (many short-lived allocations, little kept), with a soft

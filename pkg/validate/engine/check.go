@@ -6,9 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"io/fs"
 	"path"
-	"path/filepath"
 	"reflect"
 	"regexp"
 	"sort"
@@ -16,7 +15,6 @@ import (
 	"sync"
 
 	kyaml "k8s.io/apimachinery/pkg/util/yaml"
-	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 
 	"github.com/fleetctl/fleetctl/pkg/chart"
@@ -26,7 +24,6 @@ import (
 	"github.com/fleetctl/fleetctl/pkg/spec"
 	"github.com/fleetctl/fleetctl/pkg/validate"
 	"github.com/fleetctl/fleetctl/pkg/validate/rules"
-	"github.com/fleetctl/fleetctl/pkg/yamledit"
 	"github.com/fleetctl/fleetctl/pkg/yamlpos"
 )
 
@@ -70,7 +67,7 @@ type parsed struct {
 // readFile reads, indexes and decodes a repo file, reporting syntax problems. ok is false when the
 // file cannot be used further.
 func (c *checker) readFile(p string) (*parsed, bool) {
-	content, err := os.ReadFile(filepath.Join(c.opts.Fleet.Root, filepath.FromSlash(p)))
+	content, err := fs.ReadFile(c.opts.Fleet.FS, p)
 	if err != nil {
 		c.col.add(errf("yaml/read", p, "cannot read: %v", err))
 		return nil, false
@@ -127,11 +124,10 @@ const maxScan = 1 << 20
 // checkSecrets scans a file that is not YAML (a key file, a script, a chart template) for committed
 // secrets. Binary files are skipped.
 func (c *checker) checkSecrets(p string) {
-	full := filepath.Join(c.opts.Fleet.Root, filepath.FromSlash(p))
-	if st, err := os.Stat(full); err != nil || st.Size() > maxScan {
+	if st, err := fs.Stat(c.opts.Fleet.FS, p); err != nil || st.Size() > maxScan {
 		return
 	}
-	content, err := os.ReadFile(full)
+	content, err := fs.ReadFile(c.opts.Fleet.FS, p)
 	if err != nil || bytes.IndexByte(content, 0) >= 0 {
 		return
 	}
@@ -265,17 +261,38 @@ func fixFor(typ string) string {
 
 // checkKustomizeRoot builds a kustomization folder as kustomize-controller would.
 func (c *checker) checkKustomizeRoot(dir string) {
-	if err := fleet.BuildKustomization(filesys.MakeFsOnDisk(), filepath.Join(c.opts.Fleet.Root, filepath.FromSlash(dir))); err != nil {
+	if err := c.opts.Fleet.BuildKustomization(dir); err != nil {
 		c.col.add(validate.Finding{Severity: validate.Error, Rule: "kustomize/build", File: path.Join(dir, "kustomization.yaml"),
-			Message: c.relative(err), Fix: "fix the kustomization so `kustomize build " + dir + "` succeeds"})
+			Message: oneLine(err.Error()), Fix: "fix the kustomization so `kustomize build " + dir + "` succeeds"})
 	}
 }
 
-// relative returns an error message on one line with the repo root taken out of paths, so findings
-// never carry a path of the machine they ran on.
-func (c *checker) relative(err error) string {
-	root := filepath.ToSlash(c.opts.Fleet.Root)
-	return strings.ReplaceAll(strings.ReplaceAll(oneLine(err.Error()), root+"/", ""), root, ".")
+// summaryFacts are the facts of a cluster the run does not check in full (outside --changed, or not
+// touched by a change): its summary, read through the fleet's content-keyed cache. Positions are
+// parsed only when a fleet-wide finding points into its values.
+func (c *checker) summaryFacts(name string) *rules.Cluster {
+	f := c.opts.Fleet
+	s := f.Summary(name)
+	valuesPath := path.Join(s.Dir, fleet.ValuesFile)
+	if len(s.Files) > 0 {
+		valuesPath = s.Files[len(s.Files)-1] // the lowest layer: values.yaml when there is one
+	}
+	pos := sync.OnceValue(func() *yamlpos.Index {
+		content, err := fs.ReadFile(f.FS, valuesPath)
+		if err != nil {
+			return nil
+		}
+		ix, _ := yamlpos.Parse(content)
+		return ix
+	})
+	return &rules.Cluster{Name: name, Dir: s.Dir, ValuesFile: valuesPath, Values: s.Values, Pos: func(p string) (int, int) {
+		ix := pos()
+		if ix == nil {
+			return 0, 0
+		}
+		l, col, _ := ix.Lookup(0, p)
+		return l, col
+	}}
 }
 
 // clusterFacts reads a cluster's values into the compact facts the fleet rules need; it also returns
@@ -284,7 +301,7 @@ func (c *checker) clusterFacts(name string, files []string, report bool) (*rules
 	f := c.opts.Fleet
 	dir := f.ClusterDir(name)
 	valuesPath := path.Join(dir, fleet.ValuesFile)
-	content, err := os.ReadFile(filepath.Join(f.Root, filepath.FromSlash(valuesPath)))
+	content, err := fs.ReadFile(f.FS, valuesPath)
 	if err != nil {
 		// A folder of plain manifests (no values.yaml): its objects are checked file by file, and
 		// there is no chart to render.
@@ -314,7 +331,7 @@ func (c *checker) clusterFacts(name string, files []string, report bool) (*rules
 			fd := validate.Finding{Severity: validate.Error, Rule: "values/invalid", File: valuesPath,
 				Message: strings.TrimPrefix(oneLine(err.Error()), valuesPath+": "),
 				Fix:     "use only keys the cluster chart knows (see its values.yaml), with the right types"}
-			if field := decodeErrorField(err.Error()); field != "" {
+			if field := decodeErrorField(fd.Message); field != "" {
 				fd.Field = field
 				fd.Line, fd.Column, _ = ix.Lookup(0, field)
 			}
@@ -349,7 +366,7 @@ func (c *checker) inlineValues(name string, files []string) *fleet.ClusterSource
 		if path.Base(p) == fleet.ValuesFile || (path.Ext(p) != ".yaml" && path.Ext(p) != ".yml") {
 			continue
 		}
-		data, err := os.ReadFile(filepath.Join(c.opts.Fleet.Root, filepath.FromSlash(p)))
+		data, err := fs.ReadFile(c.opts.Fleet.FS, p)
 		if err == nil && bytes.Contains(data, []byte("HelmRelease")) && bytes.Contains(data, []byte("values:")) {
 			inline = true
 		}
@@ -373,9 +390,9 @@ func (c *checker) checkCluster(name string, files []string) *rules.Cluster {
 	dir := f.ClusterDir(name)
 	if c.col.hasIn(dir, "yaml/") {
 		// kustomize would only repeat the YAML problem already reported for this folder
-	} else if err := fleet.CheckClusterBuild(filesys.MakeFsOnDisk(), filepath.Join(f.Root, filepath.FromSlash(dir)), name); err != nil {
+	} else if err := f.CheckClusterBuild(name); err != nil {
 		c.col.add(validate.Finding{Severity: validate.Error, Rule: "kustomize/build", File: path.Join(dir, fleet.KustomizationFile),
-			Message: c.relative(err), Fix: "fix the kustomization so the cluster folder builds and valuesFrom follows the values ConfigMap"})
+			Message: oneLine(err.Error()), Fix: "fix the kustomization so the cluster folder builds and valuesFrom follows the values ConfigMap"})
 	}
 	facts, content := c.clusterFacts(name, files, true)
 	if facts == nil {
@@ -449,49 +466,46 @@ func (c *checker) renderChart(facts *rules.Cluster, content []byte) {
 }
 
 // baseChanges compares each cluster's values, and the list of clusters, with the base revision.
-// Clusters whose values the chart schema rejects are skipped: that finding comes first.
-func (c *checker) baseChanges(clusters []rules.Cluster, listed []string) []validate.Finding {
-	base := c.opts.Base
+// Clusters whose values the chart schema rejects are skipped: that finding comes first. Both sides
+// are read the same way (values.yaml with the HelmRelease's inline values merged over it).
+func (c *checker) baseChanges(clusters []rules.Cluster, listed, folders []string) []validate.Finding {
+	f := c.opts.Fleet
+	base := f.WithFS(c.opts.Base)
 	var out []validate.Finding
 	present := map[string]bool{}
+	for _, n := range folders {
+		present[n] = true
+	}
 	for _, head := range clusters {
-		present[head.Name] = true
 		if (c.opts.Only != nil && !c.opts.Only[head.Name]) || c.invalid[head.Name] || reflect.ValueOf(head.Values).IsZero() {
 			continue
 		}
-		data, ok, err := base.ReadFile(head.ValuesFile)
-		if err != nil || !ok {
-			continue // a new cluster, or unreadable base: nothing to compare
-		}
-		v, err := spec.DecodeValues(head.ValuesFile, data)
+		s, err := base.LoadCluster(head.Name)
 		if err != nil {
-			continue
+			continue // a new cluster, or unreadable at the base: nothing to compare
 		}
-		out = append(out, rules.Changes(rules.Cluster{Name: head.Name, Dir: head.Dir, ValuesFile: head.ValuesFile, Values: v}, head)...)
+		out = append(out, rules.Changes(rules.Cluster{Name: head.Name, Dir: head.Dir, ValuesFile: head.ValuesFile, Values: s.Values}, head)...)
 	}
-	listPath := c.opts.Fleet.ClustersKustomization()
-	if data, ok, err := base.ReadFile(listPath); err == nil && ok && listed != nil {
-		if before, err := yamledit.ListItems(data, fleet.ClusterListKey); err == nil {
-			now := map[string]bool{}
-			for _, n := range listed {
-				now[strings.Trim(path.Clean(n), "/")] = true
-			}
-			for _, n := range before {
-				n = strings.Trim(path.Clean(n), "/")
-				if !now[n] && present[n] {
-					out = append(out, validate.Finding{Severity: validate.Error, Rule: "change/cluster-unlisted", File: listPath,
-						Message: fmt.Sprintf("cluster %s is no longer listed but its folder is still there: Flux prunes its objects, which deletes the AKS cluster", n),
-						Fix:     "list it again, or remove the cluster with fleetctl cluster remove if deleting it is intended"})
-				}
+	listPath := f.ClustersKustomization()
+	if before, err := base.ClusterNames(); err == nil && listed != nil {
+		now := map[string]bool{}
+		for _, n := range listed {
+			now[fleet.ListedFolder(n)] = true
+		}
+		for _, e := range before {
+			n := fleet.ListedFolder(e)
+			if n != "" && !now[n] && present[n] {
+				out = append(out, validate.Finding{Severity: validate.Error, Rule: "change/cluster-unlisted", File: listPath, Cluster: n,
+					Message: fmt.Sprintf("cluster %s is no longer listed but its folder is still there: Flux prunes its objects, which deletes the AKS cluster", n),
+					Fix:     "list it again, or remove the cluster with fleetctl cluster remove if deleting it is intended"})
 			}
 		}
 	}
-	names, err := base.Dirs(c.opts.Fleet.ClustersDir())
-	if err == nil {
+	if names, err := base.ClusterFolders(); err == nil {
 		for _, n := range names {
 			if !present[n] {
-				out = append(out, validate.Finding{Severity: validate.Warning, Rule: "change/cluster-removed",
-					File: c.opts.Fleet.ClusterDir(n), Message: fmt.Sprintf("cluster %s is removed: merging this deletes the AKS cluster", n),
+				out = append(out, validate.Finding{Severity: validate.Warning, Rule: "change/cluster-removed", Cluster: n,
+					File: f.ClusterDir(n), Message: fmt.Sprintf("cluster %s is removed: merging this deletes the AKS cluster", n),
 					Fix: "make sure this is intended; fleetctl cluster remove says so in its commit"})
 			}
 		}
@@ -501,7 +515,7 @@ func (c *checker) baseChanges(clusters []rules.Cluster, listed []string) []valid
 
 var (
 	unknownFieldRE = regexp.MustCompile(`unknown field "([^"]+)"`)
-	typeFieldRE    = regexp.MustCompile(`Go struct field [A-Za-z]+\.([A-Za-z0-9_.]+) of type`)
+	typeFieldRE    = regexp.MustCompile(`^([A-Za-z0-9_.\[\]-]+): must be `)
 )
 
 // decodeErrorField extracts the values path a strict decoding error is about.

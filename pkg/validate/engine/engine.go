@@ -1,13 +1,16 @@
 // Package engine runs every check of `fleetctl validate` over a fleet repo: YAML syntax, kustomize
 // builds, CRD schemas (with CEL) of every object in the repo and of every object the cluster chart
-// renders, the AKS and fleet rules, secrets, and changes against a base revision. It reads the disk
-// and returns sorted findings; it prints nothing.
+// renders, the AKS and fleet rules, secrets, and changes against a base revision. It reads the repo
+// through a view (fleet.Fleet.FS: the working tree, a revision, or either with a pending change on
+// top), so `validate`, a write command and its --dry-run all run the same checks on the tree they
+// mean, and returns sorted findings; it prints nothing.
 package engine
 
 import (
+	"errors"
+	"fmt"
 	"io/fs"
 	"path"
-	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -15,7 +18,6 @@ import (
 
 	"github.com/fleetctl/fleetctl/pkg/config"
 	"github.com/fleetctl/fleetctl/pkg/fleet"
-	"github.com/fleetctl/fleetctl/pkg/gitrepo"
 	"github.com/fleetctl/fleetctl/pkg/schema"
 	"github.com/fleetctl/fleetctl/pkg/validate"
 	"github.com/fleetctl/fleetctl/pkg/validate/rules"
@@ -28,15 +30,20 @@ const GCPercent = 400
 
 // Options say what to validate and how strictly.
 type Options struct {
+	// Fleet is the repo; Fleet.FS is the view that is checked.
 	Fleet   *fleet.Fleet
 	Schemas *schema.Set
-	// Base is the revision to compare with (nil: no comparison).
-	Base *gitrepo.Snapshot
+	// Base is the view of the revision to compare with (nil: no comparison), e.g. a
+	// gitrepo.Snapshot.
+	Base fs.FS
 	// Strict turns unknown kinds into errors.
 	Strict bool
-	// Only, when set, limits the per-cluster work to these cluster names (--changed); the fleet-wide
-	// rules always run.
+	// Only, when set, limits the per-cluster work to these cluster names (--changed, a write's
+	// clusters); the fleet-wide rules always see every cluster.
 	Only map[string]bool
+	// Paths, when set, limits the checks of files outside cluster folders to these repo paths (a
+	// write checks the files it changes, not the whole repo).
+	Paths map[string]bool
 	// Workers is the number of clusters checked in parallel (0: one per CPU).
 	Workers int
 }
@@ -101,26 +108,43 @@ func (c *collector) count(files, objects int) {
 func Run(o Options) (Result, error) {
 	f := o.Fleet
 	col := &collector{}
-	files, others, err := repoFiles(f)
-	if err != nil {
-		return Result{}, err
-	}
 	clustersDir := f.ClustersDir()
-	var other []string
+	var other, others, roots []string
 	byCluster := map[string][]string{}
-	for _, p := range files {
-		if rest, ok := strings.CutPrefix(p, clustersDir+"/"); ok && strings.Contains(rest, "/") {
-			name := rest[:strings.Index(rest, "/")]
-			byCluster[name] = append(byCluster[name], p)
-			continue
+	if o.Paths == nil {
+		files, nonYAML, err := repoFiles(f)
+		if err != nil {
+			return Result{}, err
 		}
-		other = append(other, p)
+		for _, p := range files {
+			if name := f.ClusterOf(p); name != "" {
+				byCluster[name] = append(byCluster[name], p)
+				continue
+			}
+			other = append(other, p)
+		}
+		others = nonYAML
+		roots = kustomizeRoots(files, clustersDir)
+	} else {
+		// A change: the files it writes outside cluster folders, and the folders of its clusters.
+		for p := range o.Paths {
+			other, others = classify(f, p, other, others)
+		}
+		sort.Strings(other)
+		sort.Strings(others)
+		roots = kustomizeRoots(other, clustersDir)
+		for name := range o.Only {
+			files, err := folderFiles(f, f.ClusterDir(name))
+			if err != nil {
+				return Result{}, err
+			}
+			byCluster[name] = files
+		}
 	}
-	folders := make([]string, 0, len(byCluster))
-	for name := range byCluster {
-		folders = append(folders, name)
+	folders, err := f.ClusterFolders()
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return Result{}, fmt.Errorf("%s: %w", clustersDir, err)
 	}
-	sort.Strings(folders)
 
 	ch := &checker{opts: o, col: col}
 	// Files outside cluster folders: one pass, in parallel with the clusters below.
@@ -145,7 +169,7 @@ func Run(o Options) (Result, error) {
 	for _, p := range others {
 		work <- func() { ch.checkSecrets(p) }
 	}
-	for _, dir := range kustomizeRoots(files, clustersDir) {
+	for _, dir := range roots {
 		if dir != clustersDir {
 			work <- func() { ch.checkKustomizeRoot(dir) }
 		}
@@ -154,7 +178,7 @@ func Run(o Options) (Result, error) {
 	for i, name := range folders {
 		work <- func() {
 			if o.Only != nil && !o.Only[name] {
-				facts[i], _ = ch.clusterFacts(name, byCluster[name], false)
+				facts[i] = ch.summaryFacts(name)
 				return
 			}
 			facts[i] = ch.checkCluster(name, byCluster[name])
@@ -180,7 +204,12 @@ func Run(o Options) (Result, error) {
 	// The clusters root itself is not built: it only lists the cluster folders, each built above, and
 	// the list rules check its entries; building it would build every cluster a second time.
 	if o.Base != nil {
-		col.add(ch.baseChanges(clusters, listed)...)
+		col.add(ch.baseChanges(clusters, listed, folders)...)
+	}
+	for i, fd := range col.findings {
+		if fd.Cluster == "" {
+			col.findings[i].Cluster = f.ClusterOf(fd.File)
+		}
 	}
 	validate.Sort(col.findings)
 	sort.Strings(col.paths)
@@ -189,40 +218,69 @@ func Run(o Options) (Result, error) {
 
 // repoFiles lists the YAML files of the repo that Flux or fleetctl read, repo-relative and sorted,
 // and the other files (scanned for secrets only). Helm chart templates (not YAML until rendered), the
-// template override folder and .git are skipped for the YAML checks.
+// template override folder and hidden folders (.git) are skipped for the YAML checks.
 func repoFiles(f *fleet.Fleet) (yamlFiles, others []string, err error) {
-	var out []string
-	skip := map[string]bool{".git": true}
-	if t := f.Config.Paths.Templates; t != "" {
-		skip[config.RepoPath(t)] = true
-	}
-	chartTemplates := path.Join(f.ChartDir(), "templates")
-	err = filepath.WalkDir(f.Root, func(p string, d fs.DirEntry, err error) error {
+	err = fs.WalkDir(f.FS, ".", func(rel string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(f.Root, p)
-		rel = filepath.ToSlash(rel)
 		if d.IsDir() {
-			if skip[rel] || (rel != "." && strings.HasPrefix(d.Name(), ".")) {
-				return filepath.SkipDir
+			if rel != "." && skippedDir(f, rel) {
+				return fs.SkipDir
 			}
 			return nil
 		}
-		if strings.HasPrefix(rel, chartTemplates+"/") {
-			others = append(others, rel)
-			return nil
+		yamlFiles, others = classify(f, rel, yamlFiles, others)
+		return nil
+	})
+	sort.Strings(yamlFiles)
+	sort.Strings(others)
+	return yamlFiles, others, err
+}
+
+// skippedDir reports a folder no check reads: hidden ones (.git) and the template override folder.
+func skippedDir(f *fleet.Fleet, dir string) bool {
+	if strings.HasPrefix(path.Base(dir), ".") {
+		return true
+	}
+	t := f.Config.Paths.Templates
+	return t != "" && dir == config.RepoPath(t)
+}
+
+// classify appends p to the YAML files the checks parse, or to the other files (scanned for
+// secrets only: chart templates are Go templates until rendered), or to neither (inside a skipped
+// folder).
+func classify(f *fleet.Fleet, p string, yamlFiles, others []string) ([]string, []string) {
+	for d := path.Dir(p); d != "."; d = path.Dir(d) {
+		if skippedDir(f, d) {
+			return yamlFiles, others
 		}
-		if ext := path.Ext(rel); ext == ".yaml" || ext == ".yml" {
-			out = append(out, rel)
-		} else {
-			others = append(others, rel)
+	}
+	if ext := path.Ext(p); (ext == ".yaml" || ext == ".yml") && !strings.HasPrefix(p, path.Join(f.ChartDir(), "templates")+"/") {
+		return append(yamlFiles, p), others
+	}
+	return yamlFiles, append(others, p)
+}
+
+// folderFiles lists the YAML files below dir, sorted; a missing folder has none.
+func folderFiles(f *fleet.Fleet, dir string) ([]string, error) {
+	var out []string
+	err := fs.WalkDir(f.FS, dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && p != dir && strings.HasPrefix(d.Name(), ".") {
+			return fs.SkipDir
+		}
+		if ext := path.Ext(p); !d.IsDir() && (ext == ".yaml" || ext == ".yml") {
+			out = append(out, p)
 		}
 		return nil
 	})
-	sort.Strings(out)
-	sort.Strings(others)
-	return out, others, err
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return out, err
 }
 
 // kustomizeRoots returns every folder with a kustomization file outside the chart, cluster folders

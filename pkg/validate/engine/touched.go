@@ -1,44 +1,102 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	"github.com/fleetctl/fleetctl/pkg/fleet"
+	"github.com/fleetctl/fleetctl/pkg/fsview"
 	"github.com/fleetctl/fleetctl/pkg/schema"
 	"github.com/fleetctl/fleetctl/pkg/validate"
 )
 
-// CheckTouched runs the validator on the repo as written, limited to cluster name, and fails on errors
-// in what a command touched: the cluster's folder, the list of clusters, and findings that name the
-// cluster. Problems elsewhere in the fleet are not the command's to block on. A removed cluster is
-// checked the same way: what is left must still build.
-func CheckTouched(fl *fleet.Fleet, name string) error {
-	schemas, err := schema.Default()
-	if err != nil {
-		return err
-	}
-	res, err := Run(Options{Fleet: fl, Schemas: schemas, Only: map[string]bool{name: true}})
-	if err != nil {
-		return err
-	}
-	dir := fl.ClusterDir(name)
-	var bad []string
-	for _, f := range res.Findings {
-		if f.Severity != validate.Error {
-			continue
-		}
-		if !strings.HasPrefix(f.File, dir+"/") && f.File != fl.ClustersKustomization() && !strings.Contains(f.Message, name) {
-			continue
-		}
+// FailedError is a change that fails validation: the error findings it is blamed for.
+type FailedError struct {
+	// What names the change's subject, e.g. `cluster "atlantic-aks"`.
+	What     string
+	Findings []validate.Finding
+}
+
+func (e *FailedError) Error() string {
+	lines := make([]string, len(e.Findings))
+	for i, f := range e.Findings {
 		loc := f.File
 		if f.Line > 0 {
 			loc = fmt.Sprintf("%s:%d", f.File, f.Line)
 		}
-		bad = append(bad, fmt.Sprintf("%s: %s: %s", loc, f.Rule, f.Message))
+		if loc == "" {
+			loc = "fleet"
+		}
+		lines[i] = fmt.Sprintf("%s: %s: %s", loc, f.Rule, f.Message)
 	}
-	if len(bad) > 0 {
-		return fmt.Errorf("cluster %q fails validation, nothing written:\n  %s", name, strings.Join(bad, "\n  "))
+	return fmt.Sprintf("%s fails validation, nothing written:\n  %s", e.What, strings.Join(lines, "\n  "))
+}
+
+// Check validates fl's view (the tree as a change will leave it) for that change: the clusters it
+// names are checked in full, the files it writes outside cluster folders too, and the fleet-wide
+// rules see every cluster. It fails, with a *FailedError, on the error findings that belong to one
+// of those clusters or files; problems elsewhere in the fleet are not the change's to block on. A
+// removed cluster is named too: what is left must still build, and the list must not name it.
+func Check(fl *fleet.Fleet, schemas *schema.Set, clusters, paths []string) error {
+	if schemas == nil {
+		var err error
+		if schemas, err = schema.Default(); err != nil {
+			return err
+		}
 	}
-	return nil
+	only := map[string]bool{}
+	for _, c := range clusters {
+		only[c] = true
+	}
+	scope := map[string]bool{}
+	for _, p := range paths {
+		if fl.ClusterOf(p) == "" {
+			scope[p] = true
+		}
+	}
+	res, err := Run(Options{Fleet: fl, Schemas: schemas, Only: only, Paths: scope})
+	if err != nil {
+		return err
+	}
+	var bad []validate.Finding
+	for _, f := range res.Findings {
+		if f.Severity == validate.Error && (only[f.Cluster] || scope[f.File]) {
+			bad = append(bad, f)
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	what := "the change"
+	if len(clusters) == 1 {
+		what = fmt.Sprintf("cluster %q", clusters[0])
+	}
+	return &FailedError{What: what, Findings: bad}
+}
+
+// ChangedClusters returns the clusters whose folder differs between head and base, by content:
+// new, changed and removed ones (a deleted file counts, as does a deleted folder).
+func ChangedClusters(head, base *fleet.Fleet) (map[string]bool, error) {
+	now, err := head.ClusterFolders()
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	then, err := base.ClusterFolders()
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, name := range append(now, then...) {
+		if out[name] {
+			continue
+		}
+		a, okA := fsview.TreeID(head.FS, head.ClusterDir(name))
+		b, okB := fsview.TreeID(base.FS, base.ClusterDir(name))
+		if okA != okB || a != b {
+			out[name] = true
+		}
+	}
+	return out, nil
 }

@@ -11,14 +11,13 @@ import (
 // removing one, or changing its meaning, needs a new version.
 const JSONAPIVersion = "fleetctl.io/validate/v1"
 
-// The JSON document. It has its own types, rather than validate.Finding's tags, so that the
-// published format changes only on purpose.
+// The JSON document. A finding's shape is validate.Finding's, the one JSON form of a finding.
 type jsonReport struct {
-	APIVersion string        `json:"apiVersion"`
-	Tool       jsonTool      `json:"tool"`
-	Schemas    []string      `json:"schemas"`
-	Summary    jsonSummary   `json:"summary"`
-	Findings   []jsonFinding `json:"findings"`
+	APIVersion string             `json:"apiVersion"`
+	Tool       jsonTool           `json:"tool"`
+	Schemas    []string           `json:"schemas"`
+	Summary    jsonSummary        `json:"summary"`
+	Findings   []validate.Finding `json:"findings"`
 }
 
 type jsonTool struct {
@@ -34,19 +33,6 @@ type jsonSummary struct {
 	DurationMS *int64 `json:"durationMs,omitempty"`
 }
 
-type jsonFinding struct {
-	Severity string `json:"severity"`
-	Rule     string `json:"rule"`
-	Message  string `json:"message"`
-	Fix      string `json:"fix,omitempty"`
-	File     string `json:"file,omitempty"`
-	Line     int    `json:"line,omitempty"`
-	Column   int    `json:"column,omitempty"`
-	Object   string `json:"object,omitempty"`
-	Field    string `json:"field,omitempty"`
-	Template string `json:"template,omitempty"`
-}
-
 // JSON writes the findings as one JSON document (indented, ending in a newline):
 //
 //	{"apiVersion": "fleetctl.io/validate/v1", "tool": {...}, "schemas": [...],
@@ -56,21 +42,20 @@ type jsonFinding struct {
 // Meta.Duration is zero. See FORMAT.md.
 func JSON(w io.Writer, fs []validate.Finding, m Meta) error {
 	fs = sorted(fs)
+	if fs == nil {
+		fs = []validate.Finding{} // "findings": [], never null
+	}
 	errors, warnings := validate.Count(fs)
 	r := jsonReport{
 		APIVersion: JSONAPIVersion,
 		Tool:       jsonTool{Name: m.tool(), Version: m.Version},
 		Schemas:    append([]string{}, m.Schemas...),
 		Summary:    jsonSummary{Errors: errors, Warnings: warnings, Files: m.files(), Objects: m.Objects},
-		Findings:   make([]jsonFinding, len(fs)),
+		Findings:   fs,
 	}
 	if m.Duration > 0 {
 		ms := m.Duration.Milliseconds()
 		r.Summary.DurationMS = &ms
-	}
-	for i, f := range fs {
-		r.Findings[i] = jsonFinding{Severity: string(f.Severity), Rule: f.Rule, Message: f.Message, Fix: f.Fix,
-			File: f.File, Line: f.Line, Column: f.Column, Object: f.Object, Field: f.Field, Template: f.Template}
 	}
 	return encodeJSON(w, r)
 }

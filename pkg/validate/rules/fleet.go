@@ -206,15 +206,20 @@ func listRules(listed, folders []string, listFile string) []validate.Finding {
 		if name == "" {
 			continue
 		}
+		var f validate.Finding
 		switch {
 		case seen[name]:
-			out = append(out, newFinding(RuleListedTwice, listFile, "resources",
+			f = newFinding(RuleListedTwice, listFile, "resources",
 				fmt.Sprintf("cluster %q is listed more than once; kustomize rejects the same resource twice", name),
-				"remove the repeated entry"))
+				"remove the repeated entry")
 		case !present[name]:
-			out = append(out, newFinding(RuleListedMissing, listFile, "resources",
+			f = newFinding(RuleListedMissing, listFile, "resources",
 				fmt.Sprintf("cluster %q is listed but its folder %s does not exist; Flux fails to build the list", name, path.Join(path.Dir(listFile), name)),
-				"restore the folder, or remove the entry if the cluster is meant to go"))
+				"restore the folder, or remove the entry if the cluster is meant to go")
+		}
+		if f.Rule != "" {
+			f.Cluster = name
+			out = append(out, f)
 		}
 		seen[name] = true
 	}
@@ -222,9 +227,11 @@ func listRules(listed, folders []string, listFile string) []validate.Finding {
 	slices.Sort(sorted)
 	for _, f := range slices.Compact(sorted) {
 		if !seen[f] {
-			out = append(out, newFinding(RuleFolderNotListed, listFile, "resources",
+			fd := newFinding(RuleFolderNotListed, listFile, "resources",
 				fmt.Sprintf("cluster folder %s is not listed, so Flux never applies it", path.Join(path.Dir(listFile), f)),
-				fmt.Sprintf("add %q to resources in %s (fleetctl cluster add does this), or remove the folder", f, listFile)))
+				fmt.Sprintf("add %q to resources in %s (fleetctl cluster add does this), or remove the folder", f, listFile))
+			fd.Cluster = f
+			out = append(out, fd)
 		}
 	}
 	return out

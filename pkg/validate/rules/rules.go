@@ -137,6 +137,7 @@ func newFinding(rule, file, field, msg, fix string) validate.Finding {
 // (a default, a removed key), the nearest enclosing key that is gives the position.
 func (c Cluster) at(rule, field, msg, fix string) validate.Finding {
 	f := newFinding(rule, c.ValuesFile, field, msg, fix)
+	f.Cluster = c.Name
 	f.Line, f.Column = c.position(field)
 	return f
 }

@@ -2,10 +2,8 @@
 package add
 
 import (
-	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,11 +11,8 @@ import (
 	"github.com/fleetctl/fleetctl/pkg/change"
 	"github.com/fleetctl/fleetctl/pkg/cli/cmdutil"
 	"github.com/fleetctl/fleetctl/pkg/config"
-	"github.com/fleetctl/fleetctl/pkg/fleet"
-	"github.com/fleetctl/fleetctl/pkg/fsx"
-	"github.com/fleetctl/fleetctl/pkg/render"
+	"github.com/fleetctl/fleetctl/pkg/fleet/ops"
 	"github.com/fleetctl/fleetctl/pkg/spec"
-	"github.com/fleetctl/fleetctl/pkg/validate/engine"
 )
 
 // Options of `fleetctl cluster add`.
@@ -42,7 +37,6 @@ type Options struct {
 	ValuesFile        string
 	cmdutil.WriteFlags
 
-	fleet   *fleet.Fleet
 	cluster spec.Cluster
 }
 
@@ -108,11 +102,11 @@ func (o *Options) Complete() error {
 	}
 	// Flags are applied to the cluster below, after the --values file, so they are not bound to the
 	// config.
-	var err error
-	if o.fleet, err = o.f.Fleet(); err != nil {
+	fleet, err := o.f.Fleet()
+	if err != nil {
 		return err
 	}
-	c := o.fleet.NewCluster(o.Name)
+	c := fleet.NewCluster(o.Name)
 	var valuesPools []spec.NodePool // pools the --values file names, kept beside --node-pool ones
 	if o.ValuesFile != "" {
 		data, err := os.ReadFile(o.ValuesFile)
@@ -183,87 +177,13 @@ func (o *Options) Complete() error {
 	return nil
 }
 
-// Validate checks the cluster against the AKS rules and the flags against each other.
-func (o *Options) Validate() error {
-	if err := o.WriteFlags.Validate(); err != nil {
-		return err
-	}
-	return o.cluster.Validate()
-}
+// Validate checks the flags against each other; the cluster is checked against the AKS rules by
+// the fleet client.
+func (o *Options) Validate() error { return o.WriteFlags.Validate() }
 
-// Run renders, checks, writes and commits. A dry run checks the rendered files in memory and prints
-// them as a diff.
+// Run plans the cluster with the fleet client and writes it as the flags say.
 func (o *Options) Run() error {
-	c := o.cluster
-	plan, err := Plan(o.fleet, c)
-	if err != nil {
-		return err
-	}
-	if o.DryRun {
-		files := make([]render.File, len(plan.Changes))
-		for i, ch := range plan.Changes {
-			files[i] = render.File{Path: ch.Path, Content: ch.Content}
-		}
-		if err := o.fleet.CheckCluster(c, files); err != nil {
-			return err
-		}
-	}
-	plan.Check = func() error { return engine.CheckTouched(o.fleet, c.Name) }
-	return o.WriteFlags.Apply(o.f, o.fleet.Root, cmdutil.Write{
-		Plan:   plan,
-		Branch: o.fleet.Config.Git.BranchPrefix + "/add-cluster-" + c.Name,
-		Next:   "merging it creates the cluster",
+	return o.RunWrite(o.f, "cluster add "+o.cluster.Name, func(c *ops.Client) (*change.Plan, error) {
+		return c.AddCluster(o.cluster)
 	})
-}
-
-// Plan renders the cluster's files and adds the cluster to the list of clusters. Nothing is written
-// and nothing is checked: a dry run checks the rendered files in memory, a real run validates what it
-// wrote before committing (Plan.Check).
-func Plan(fl *fleet.Fleet, c spec.Cluster) (change.Plan, error) {
-	dir := fl.ClusterDir(c.Name)
-	if _, err := os.Stat(filepath.Join(fl.Root, filepath.FromSlash(dir))); err == nil {
-		return change.Plan{}, fmt.Errorf("cluster %q already exists at %s", c.Name, dir)
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return change.Plan{}, err
-	}
-	listPath := fl.ClustersKustomization()
-	list, err := fl.AddToClusterList(c.Name)
-	if err != nil {
-		return change.Plan{}, err
-	}
-	files, err := fl.ClusterFiles(c)
-	if err != nil {
-		return change.Plan{}, err
-	}
-	plan := change.Plan{Touched: []string{dir, listPath}, Message: Message(fl, c)}
-	for _, f := range files {
-		plan.Changes = append(plan.Changes, fsx.Change{Path: f.Path, Content: f.Content})
-	}
-	plan.Changes = append(plan.Changes, fsx.Change{Path: listPath, Content: list})
-	return plan, nil
-}
-
-// Message is the commit message: what was added and its key parameters.
-func Message(fl *fleet.Fleet, c spec.Cluster) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Add cluster %s (%s, Kubernetes %s)\n\n", c.Name, c.Location, c.KubernetesVersion)
-	fmt.Fprintf(&b, "Adds %s/ with a Flux HelmRelease of %s and lists it in\n%s.\n\n",
-		fl.ClusterDir(c.Name), config.FluxPath(fl.Config.Chart.Path), fl.ClustersKustomization())
-	fmt.Fprintf(&b, "  location:           %s\n", c.Location)
-	fmt.Fprintf(&b, "  resource group:     %s\n", c.ResourceGroup)
-	fmt.Fprintf(&b, "  kubernetes version: %s\n", c.KubernetesVersion)
-	net := c.Network.Plugin
-	if c.Network.Policy != "" {
-		net += "/" + c.Network.Policy
-	}
-	fmt.Fprintf(&b, "  network:            %s, services %s, DNS %s\n", net, c.Network.ServiceCIDR, c.Network.DNSServiceIP)
-	if c.SKUTier != "" {
-		fmt.Fprintf(&b, "  sku tier:           %s\n", c.SKUTier)
-	}
-	fmt.Fprintf(&b, "  node pools:\n")
-	for _, p := range c.NodePools {
-		fmt.Fprintf(&b, "    %s\n", fleet.DescribePool(p))
-	}
-	fmt.Fprintf(&b, "\nMerging this creates a new AKS cluster in Azure.\n")
-	return b.String()
 }

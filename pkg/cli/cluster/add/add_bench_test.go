@@ -1,37 +1,33 @@
-package add
+package add_test
 
 import (
 	"fmt"
 	"testing"
+	"time"
 
-	"github.com/fleetctl/fleetctl/pkg/change"
+	"github.com/fleetctl/fleetctl/pkg/cli"
+	"github.com/fleetctl/fleetctl/pkg/cli/cmdutil"
 	"github.com/fleetctl/fleetctl/pkg/fleet/fleettest"
-	"github.com/fleetctl/fleetctl/pkg/validate/engine"
 )
 
-// BenchmarkClusterAdd measures `cluster add` after flag parsing: render, edit the list, kustomize
-// build and chart render check, dirty check, atomic write, the validator on the new cluster (with the
-// fleet-wide rules over every cluster), branch and commit. Each iteration adds
-// one more cluster on a new branch. clusters=0 is the baseline for the 1,000-cluster figure.
+// BenchmarkClusterAdd runs `fleetctl cluster add` end to end after argument parsing: config, the
+// repo lock and the base branch, rendering the folder and editing the list, the validator on the
+// tree as the change leaves it (the new cluster in full, the fleet-wide rules over every cluster),
+// the commit, the branch, the working tree, the index and HEAD. Each iteration adds one more
+// cluster on a new branch from main. clusters=0 is the baseline of the 1,000-cluster figure.
 func BenchmarkClusterAdd(b *testing.B) {
+	env := map[string]string{"GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@example.com"}
 	for _, n := range []int{0, 1000} {
 		b.Run(fmt.Sprintf("clusters=%d", n), func(b *testing.B) {
-			fl, repo := fleettest.Repo(b, n)
-			sig := fleettest.Signature
+			fl, _ := fleettest.Repo(b, n)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; b.Loop(); i++ {
-				c := fl.NewCluster(fmt.Sprintf("new%05d-aks", i))
-				c.Network.DNSServiceIP = "10.0.0.10"
-				plan, err := Plan(fl, c)
-				if err != nil {
-					b.Fatal(err)
-				}
-				plan.Commit = true
-				plan.Branch = "fleetctl/add-cluster-" + c.Name
-				plan.Check = func() error { return engine.CheckTouched(fl, c.Name) }
-				if _, err := change.Apply(repo, plan, sig, sig); err != nil {
-					b.Fatal(err)
+				ios, _, _, errOut := cmdutil.Test()
+				f := &cmdutil.Factory{IO: ios, Getenv: func(k string) string { return env[k] }, Now: time.Now}
+				name := fmt.Sprintf("new%05d-aks", i)
+				if code := cli.Run(f, []string{"--repo", fl.Root, "cluster", "add", name, "--dns-service-ip", "10.0.0.10"}); code != 0 {
+					b.Fatalf("exit %d: %s", code, errOut)
 				}
 			}
 		})

@@ -2,15 +2,10 @@
 package show
 
 import (
-	"fmt"
-	"io"
-	"strings"
-	"text/tabwriter"
-
 	"github.com/spf13/cobra"
 
-	"github.com/fleetctl/fleetctl/pkg/cli/cluster/list"
 	"github.com/fleetctl/fleetctl/pkg/cli/cmdutil"
+	"github.com/fleetctl/fleetctl/pkg/cli/internal/printer"
 	"github.com/fleetctl/fleetctl/pkg/fleet"
 )
 
@@ -43,12 +38,12 @@ over them, as Flux gives them to the chart.
 			return cmdutil.RunSteps(o, runF)
 		},
 	}
-	cmdutil.AddOutputFlag(cmd, &o.Output, "text", "text", "json", "yaml")
+	cmdutil.AddOutputFlag(cmd, &o.Output, "text", printer.ObjectFormats...)
 	return cmd
 }
 
 // Validate checks the flags.
-func (o *Options) Validate() error { return cmdutil.CheckOutput(o.Output, "text", "json", "yaml") }
+func (o *Options) Validate() error { return cmdutil.CheckOutput(o.Output, printer.ObjectFormats...) }
 
 // Complete reads the cluster.
 func (o *Options) Complete() error {
@@ -56,16 +51,8 @@ func (o *Options) Complete() error {
 	if err != nil {
 		return err
 	}
-	s, err := fl.LoadCluster(o.Name)
-	if err != nil {
-		return err
-	}
-	listed, err := fl.ListedClusters()
-	if err != nil {
-		return err
-	}
-	o.info = s.Info(listed[o.Name])
-	return nil
+	o.info, err = fl.ClusterInfo(o.Name)
+	return err
 }
 
 // Run prints the cluster.
@@ -73,64 +60,7 @@ func (o *Options) Run() error {
 	if o.Output != "text" {
 		info := o.info
 		info.APIVersion, info.Kind = fleet.InfoAPIVersion, "Cluster"
-		return cmdutil.PrintStructured(o.f.IO.Out, o.Output, info)
+		return printer.Structured(o.f.IO.Out, o.Output, info)
 	}
-	return Text(o.f.IO.Out, o.info)
-}
-
-// Text prints a cluster for people.
-func Text(w io.Writer, c fleet.ClusterInfo) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	row := func(k, v string) {
-		if v != "" {
-			fmt.Fprintf(tw, "%s:\t%s\n", k, v)
-		}
-	}
-	row("Name", c.Name)
-	row("Path", c.Path)
-	if !c.Listed {
-		row("Listed", "no (Flux does not apply this folder)")
-	}
-	row("Location", c.Location)
-	row("Resource group", c.ResourceGroup)
-	row("DNS prefix", c.DNSPrefix)
-	row("Kubernetes", list.Version(c))
-	row("SKU tier", c.SKUTier)
-	n := c.Network
-	net := n.Plugin
-	if n.Policy != "" {
-		net += "/" + n.Policy
-	}
-	if n.OutboundType != "" {
-		net += ", outbound " + n.OutboundType
-	}
-	row("Network", net)
-	row("Service CIDR", n.ServiceCIDR)
-	row("DNS service IP", n.DNSServiceIP)
-	row("Pod CIDR", n.PodCIDR)
-	row("Nodes", list.Nodes(c.Nodes))
-	row("Values", strings.Join(c.ValuesFiles, ", "))
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	fmt.Fprintln(w)
-	return PoolTable(w, c.NodePools)
-}
-
-// PoolTable prints node pools as a table.
-func PoolTable(w io.Writer, pools []fleet.PoolInfo) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "POOL\tMODE\tVM SIZE\tOS\tNODES\tAUTOSCALE\tZONES\tVERSION")
-	for _, p := range pools {
-		auto := "no"
-		if p.Autoscale != nil {
-			auto = "yes"
-		}
-		zones := strings.Join(p.Zones, ",")
-		if zones == "" {
-			zones = "-"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, p.Mode, p.VMSize, p.OSType, list.PoolNodes(p), auto, zones, p.KubernetesVersion)
-	}
-	return tw.Flush()
+	return printer.Cluster(o.f.IO.Out, o.info)
 }

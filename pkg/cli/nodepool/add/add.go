@@ -3,48 +3,47 @@ package add
 
 import (
 	"fmt"
-	"strings"
+	"slices"
+	"sort"
 
 	"github.com/spf13/cobra"
 
+	"github.com/fleetctl/fleetctl/pkg/change"
 	"github.com/fleetctl/fleetctl/pkg/cli/cmdutil"
-	"github.com/fleetctl/fleetctl/pkg/fleet"
+	"github.com/fleetctl/fleetctl/pkg/fleet/ops"
 	"github.com/fleetctl/fleetctl/pkg/spec"
 )
-
-// flagKeys maps each pool flag to its --node-pool key of `cluster add`.
-var flagKeys = []struct{ flag, key, usage string }{
-	{"mode", "mode", "System or User (default User, or the .fleetctl.yaml pool of the same name)"},
-	{"vm-size", "vm-size", "Azure VM size, e.g. Standard_D8s_v5 (immutable)"},
-	{"count", "count", "fixed node count"},
-	{"min", "min", "autoscaling minimum node count (with --max)"},
-	{"max", "max", "autoscaling maximum node count (with --min)"},
-	{"os", "os", "Linux or Windows (immutable)"},
-	{"zones", "zones", "availability zones, e.g. 1,2,3 (immutable)"},
-	{"max-pods", "max-pods", "maximum pods per node, 10..250 (immutable)"},
-	{"os-disk-type", "os-disk-type", "Ephemeral or Managed (immutable)"},
-	{"os-disk-size-gb", "os-disk-size-gb", "OS disk size in GB (immutable)"},
-}
 
 // Options of `fleetctl nodepool add`.
 type Options struct {
 	f   *cmdutil.Factory
 	cmd *cobra.Command
 
-	Cluster string
-	Pool    string
-	values  map[string]*string
+	Cluster      string
+	Pool         string
+	Mode         *cmdutil.EnumValue
+	VMSize       string
+	Count        int
+	Min          int
+	Max          int
+	OS           *cmdutil.EnumValue
+	Zones        []string
+	MaxPods      int
+	OSDiskType   *cmdutil.EnumValue
+	OSDiskSizeGB int
 	cmdutil.WriteFlags
 
-	fleet  *fleet.Fleet
-	source *fleet.ClusterSource
-	pool   spec.NodePool
-	exists bool
+	req ops.PoolRequest
 }
 
 // NewCmd returns `fleetctl nodepool add`; runF replaces Run in tests.
 func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	o := &Options{f: f, values: map[string]*string{}}
+	o := &Options{
+		f:          f,
+		Mode:       cmdutil.NewEnum("", spec.Modes...),
+		OS:         cmdutil.NewEnum("", spec.OSTypes...),
+		OSDiskType: cmdutil.NewEnum("", spec.OSDiskTypes...),
+	}
 	cmd := &cobra.Command{
 		Use:   "add CLUSTER POOL",
 		Short: "Add a node pool to a cluster on a new branch",
@@ -66,134 +65,56 @@ disk in place. To change one, add a new pool with the new settings, move the wor
 			return cmdutil.RunSteps(o, runF)
 		},
 	}
-	for _, k := range flagKeys {
-		o.values[k.flag] = cmd.Flags().String(k.flag, "", k.usage)
-	}
+	fl := cmd.Flags()
+	cmdutil.AddEnumFlag(cmd, o.Mode, "mode", "pool mode (default User, or the .fleetctl.yaml pool of the same name)")
+	fl.StringVar(&o.VMSize, "vm-size", "", "Azure VM size, e.g. Standard_D8s_v5 (immutable)")
+	fl.IntVar(&o.Count, "count", 0, "fixed node count")
+	fl.IntVar(&o.Min, "min", 0, "autoscaling minimum node count (with --max)")
+	fl.IntVar(&o.Max, "max", 0, "autoscaling maximum node count (with --min)")
+	cmdutil.AddEnumFlag(cmd, o.OS, "os", "operating system (immutable)")
+	fl.StringSliceVar(&o.Zones, "zones", nil, "availability zones, e.g. 1,2,3 (immutable)")
+	fl.IntVar(&o.MaxPods, "max-pods", 0, "maximum pods per node, 10..250 (immutable)")
+	cmdutil.AddEnumFlag(cmd, o.OSDiskType, "os-disk-type", "OS disk type (immutable)")
+	fl.IntVar(&o.OSDiskSizeGB, "os-disk-size-gb", 0, "OS disk size in GB (immutable)")
 	cmdutil.AddWriteFlags(cmd, &o.WriteFlags, "<prefix>/add-pool-CLUSTER-POOL")
 	return cmd
 }
 
-// Complete builds the pool from the flags and the config's pool of the same name.
+// Complete builds the pool the flags ask for; which flags were given decides what the config's pool
+// of the same name fills in and what an existing pool is compared on.
 func (o *Options) Complete() error {
-	if err := o.WriteFlags.Validate(); err != nil {
-		return err
-	}
-	parts := []string{"name=" + o.Pool}
-	for _, k := range flagKeys {
-		if o.cmd.Flags().Changed(k.flag) {
-			parts = append(parts, k.key+"="+*o.values[k.flag])
-		}
-	}
-	p, err := spec.ParseNodePool(strings.Join(parts, ","))
-	if err != nil {
-		return cmdutil.FlagErrorf("%s", strings.Replace(err.Error(), fmt.Sprintf("--node-pool %q: ", strings.Join(parts, ",")), "", 1))
-	}
-	if o.fleet, err = o.f.Fleet(); err != nil {
-		return err
-	}
-	if o.source, err = o.fleet.LoadCluster(o.Cluster); err != nil {
-		return err
-	}
-	if d, ok := o.fleet.DefaultPool(o.Pool); ok {
-		p = p.MergeDefaults(d)
-	}
-	if p.Mode == "" {
-		p.Mode = "User"
-	}
-	if old, ok := o.source.Cluster.Pool(o.Pool); ok {
-		o.exists = true
-		return o.existing(old, p)
-	}
-	o.pool = p
-	return nil
-}
-
-// existing explains why an existing pool is not changed: with the way out for immutable fields.
-func (o *Options) existing(old, asked spec.NodePool) error {
 	fl := o.cmd.Flags()
-	type field struct{ flag, old, new string }
-	var immutable []field
-	check := func(flag, oldV, newV string) {
-		if fl.Changed(flag) && oldV != newV {
-			immutable = append(immutable, field{flag, oldV, newV})
+	p := spec.NodePool{Name: o.Pool, Mode: o.Mode.String(), VMSize: o.VMSize, OSType: o.OS.String(), OSDiskType: o.OSDiskType.String()}
+	given := map[string]bool{}
+	for _, name := range []string{"mode", "vm-size", "count", "min", "max", "os", "zones", "max-pods", "os-disk-type", "os-disk-size-gb"} {
+		given[name] = fl.Changed(name)
+	}
+	intp := func(flag string, v int) *int {
+		if !given[flag] {
+			return nil
 		}
+		return &v
 	}
-	check("vm-size", old.VMSize, asked.VMSize)
-	check("os", orDefault(old.OSType, "Linux"), orDefault(asked.OSType, "Linux"))
-	check("zones", strings.Join(old.Zones, ","), strings.Join(asked.Zones, ","))
-	check("max-pods", intStr(old.MaxPods), intStr(asked.MaxPods))
-	check("os-disk-type", old.OSDiskType, asked.OSDiskType)
-	check("os-disk-size-gb", intStr(old.OSDiskSizeGB), intStr(asked.OSDiskSizeGB))
-	if len(immutable) > 0 {
-		f := immutable[0]
-		return fmt.Errorf("node pool %q of %s exists with %s %s: AKS cannot change %s in place (asked: %s); add a new pool with it (fleetctl nodepool add %s NEWPOOL --%s %s ...), move the workloads to it (cordon and drain the nodes of %q), then fleetctl nodepool remove %s %s",
-			o.Pool, o.Cluster, f.flag, orDefault(f.old, "unset"), f.flag, f.new, o.Cluster, f.flag, f.new, o.Pool, o.Cluster, o.Pool)
+	p.Count, p.Min, p.Max = intp("count", o.Count), intp("min", o.Min), intp("max", o.Max)
+	p.MaxPods, p.OSDiskSizeGB = intp("max-pods", o.MaxPods), intp("os-disk-size-gb", o.OSDiskSizeGB)
+	if given["zones"] {
+		p.Zones = slices.Clone(o.Zones)
+		sort.Strings(p.Zones)
 	}
-	if fl.Changed("count") || fl.Changed("min") || fl.Changed("max") {
-		return fmt.Errorf("node pool %q of %s exists; change its size with fleetctl nodepool scale %s %s", o.Pool, o.Cluster, o.Cluster, o.Pool)
+	if given["count"] && (given["min"] || given["max"]) {
+		return cmdutil.FlagErrorf("--count and --min/--max: give one; --count is a fixed size, --min/--max autoscaling bounds")
 	}
-	if fl.Changed("mode") && old.Mode != asked.Mode {
-		return fmt.Errorf("node pool %q of %s exists with mode %s; fleetctl does not change a pool's mode: add a pool with mode %s instead", o.Pool, o.Cluster, old.Mode, asked.Mode)
-	}
+	o.req = ops.PoolRequest{Pool: p, Given: given}
 	return nil
 }
 
-// Validate checks the new pool against the AKS rules, on its own and within the cluster.
-func (o *Options) Validate() error {
-	if o.exists {
-		return nil
-	}
-	scope := fmt.Sprintf("cluster %q", o.Cluster)
-	if o.pool.VMSize == "" {
-		return cmdutil.FlagErrorf("%s: node pool %q: --vm-size is required (no pool of that name in .fleetctl.yaml to take it from)", scope, o.Pool)
-	}
-	if o.pool.Count == nil && !o.pool.Autoscaled() {
-		return cmdutil.FlagErrorf("%s: node pool %q: give --count N, or --min A --max B for autoscaling", scope, o.Pool)
-	}
-	if err := o.pool.Validate(scope); err != nil {
-		return err
-	}
-	if name := o.Cluster + "-" + o.Pool; len(name) > spec.MaxClusterNameLen {
-		return fmt.Errorf("%s: node pool %q: object name %q is %d characters; CAPI object names <cluster>-<pool> must be at most %d", scope, o.Pool, name, len(name), spec.MaxClusterNameLen)
-	}
-	return nil
-}
+// Validate checks the flags against each other; the pool is checked against the AKS rules by the
+// fleet client.
+func (o *Options) Validate() error { return o.WriteFlags.Validate() }
 
-// Run adds the pool to the values in place and commits.
+// Run plans the new pool with the fleet client and writes it.
 func (o *Options) Run() error {
-	if o.exists {
-		fmt.Fprintf(o.f.IO.Out, "nothing to change: node pool %q of %s exists with these settings\n", o.Pool, o.Cluster)
-		return nil
-	}
-	s := o.source
-	want := s.Want()
-	want.NodePools = append(want.NodePools, o.pool)
-	node, err := o.fleet.PoolNode(s.Cluster, o.pool)
-	if err != nil {
-		return err
-	}
-	if err := s.SetNode([]string{"nodePools", o.Pool}, node, ""); err != nil {
-		return err
-	}
-	return o.WriteFlags.ApplyEdit(o.f, cmdutil.Edit{
-		Fleet: o.fleet, Source: s, Want: want,
-		Message: fmt.Sprintf("Add node pool %s to %s\n\n  %s\n\nMerging this creates the AKS node pool %s (MachinePool %s-%s).\n",
-			o.Pool, o.Cluster, fleet.DescribePool(o.pool), o.Pool, o.Cluster, o.Pool),
-		Branch: fmt.Sprintf("add-pool-%s-%s", o.Cluster, o.Pool),
-		Next:   fmt.Sprintf("merging it creates node pool %s in %s", o.Pool, o.Cluster),
+	return o.RunWrite(o.f, fmt.Sprintf("nodepool add %s %s", o.Cluster, o.Pool), func(c *ops.Client) (*change.Plan, error) {
+		return c.AddPool(o.Cluster, o.req)
 	})
-}
-
-func orDefault(s, d string) string {
-	if s == "" {
-		return d
-	}
-	return s
-}
-
-func intStr(p *int) string {
-	if p == nil {
-		return ""
-	}
-	return fmt.Sprint(*p)
 }

@@ -4,8 +4,8 @@ package list
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/fleetctl/fleetctl/pkg/cli/cluster/show"
 	"github.com/fleetctl/fleetctl/pkg/cli/cmdutil"
+	"github.com/fleetctl/fleetctl/pkg/cli/internal/printer"
 	"github.com/fleetctl/fleetctl/pkg/fleet"
 )
 
@@ -26,8 +26,8 @@ func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 		Aliases: []string{"ls"},
 		Short:   "List the node pools of a cluster",
 		Long: `List a cluster's node pools: mode, VM size, OS, node count or autoscale bounds, zones and
-the Kubernetes version each runs. -o json|yaml prints the fleetctl.io/v1alpha1 NodePoolList shape
-(docs/day2.md).`,
+the Kubernetes version each runs; -o wide adds max pods and the OS disk, -o name prints one pool
+name per line. -o json|yaml prints the fleetctl.io/v1alpha1 NodePoolList shape (docs/day2.md).`,
 		Example:           `  fleetctl nodepool list atlantic-aks`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: cmdutil.CompleteClusterArgs(f, false),
@@ -36,12 +36,12 @@ the Kubernetes version each runs. -o json|yaml prints the fleetctl.io/v1alpha1 N
 			return cmdutil.RunSteps(o, runF)
 		},
 	}
-	cmdutil.AddOutputFlag(cmd, &o.Output, "table", "table", "json", "yaml")
+	cmdutil.AddOutputFlag(cmd, &o.Output, "table", printer.ListFormats...)
 	return cmd
 }
 
 // Validate checks the flags.
-func (o *Options) Validate() error { return cmdutil.CheckOutput(o.Output, "table", "json", "yaml") }
+func (o *Options) Validate() error { return cmdutil.CheckOutput(o.Output, printer.ListFormats...) }
 
 // Complete reads the cluster.
 func (o *Options) Complete() error {
@@ -49,18 +49,16 @@ func (o *Options) Complete() error {
 	if err != nil {
 		return err
 	}
-	s, err := fl.LoadCluster(o.Cluster)
-	if err != nil {
-		return err
-	}
-	o.pools = s.Info(true).NodePools
-	return nil
+	info, err := fl.ClusterInfo(o.Cluster)
+	o.pools = info.NodePools
+	return err
 }
 
 // Run prints the pools.
 func (o *Options) Run() error {
-	if o.Output != "table" {
-		return cmdutil.PrintStructured(o.f.IO.Out, o.Output, fleet.NodePoolList{APIVersion: fleet.InfoAPIVersion, Kind: "NodePoolList", Cluster: o.Cluster, Items: o.pools})
+	switch o.Output {
+	case "json", "yaml":
+		return printer.Structured(o.f.IO.Out, o.Output, fleet.NodePoolList{APIVersion: fleet.InfoAPIVersion, Kind: "NodePoolList", Cluster: o.Cluster, Items: o.pools})
 	}
-	return show.PoolTable(o.f.IO.Out, o.pools)
+	return printer.NodePools(o.f.IO.Out, o.Output, o.pools)
 }

@@ -3,13 +3,12 @@ package remove
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/spf13/cobra"
 
+	"github.com/fleetctl/fleetctl/pkg/change"
 	"github.com/fleetctl/fleetctl/pkg/cli/cmdutil"
-	"github.com/fleetctl/fleetctl/pkg/fleet"
-	"github.com/fleetctl/fleetctl/pkg/spec"
+	"github.com/fleetctl/fleetctl/pkg/fleet/ops"
 )
 
 // Options of `fleetctl nodepool remove`.
@@ -19,10 +18,6 @@ type Options struct {
 	Cluster string
 	Pool    string
 	cmdutil.WriteFlags
-
-	fleet  *fleet.Fleet
-	source *fleet.ClusterSource
-	pool   spec.NodePool
 }
 
 // NewCmd returns `fleetctl nodepool remove`; runF replaces Run in tests.
@@ -49,49 +44,15 @@ let it become ready, then remove the old one in a later change.`,
 	return cmd
 }
 
-// Complete reads the cluster and the pool.
-func (o *Options) Complete() error {
-	if err := o.WriteFlags.Validate(); err != nil {
-		return err
-	}
-	var err error
-	if o.fleet, err = o.f.Fleet(); err != nil {
-		return err
-	}
-	if o.source, err = o.fleet.LoadCluster(o.Cluster); err != nil {
-		return err
-	}
-	o.pool, err = o.source.Pool(o.Pool)
-	return err
-}
+// Complete has nothing to derive: the fleet client reads the cluster.
+func (o *Options) Complete() error { return nil }
 
-// Validate refuses to remove the last System pool.
-func (o *Options) Validate() error {
-	if o.pool.Mode != "System" {
-		return nil
-	}
-	for _, p := range o.source.Cluster.NodePools {
-		if p.Name != o.Pool && p.Mode == "System" {
-			return nil
-		}
-	}
-	return fmt.Errorf("node pool %q is the last System pool of %s and AKS needs one: add another System pool first (fleetctl nodepool add %s NEWPOOL --mode System --vm-size ... --count 3), let it become ready, then remove %q",
-		o.Pool, o.Cluster, o.Cluster, o.Pool)
-}
+// Validate checks the flags against each other; the last System pool rule is the fleet client's.
+func (o *Options) Validate() error { return o.WriteFlags.Validate() }
 
-// Run removes the pool from the values and commits.
+// Run plans the removal with the fleet client and writes it.
 func (o *Options) Run() error {
-	s := o.source
-	want := s.Want()
-	want.NodePools = slices.DeleteFunc(want.NodePools, func(p spec.NodePool) bool { return p.Name == o.Pool })
-	if err := s.Delete("nodePools", o.Pool); err != nil {
-		return err
-	}
-	return o.WriteFlags.ApplyEdit(o.f, cmdutil.Edit{
-		Fleet: o.fleet, Source: s, Want: want,
-		Message: fmt.Sprintf("Remove node pool %s from %s\n\n  %s\n\nMerging this deletes the AKS node pool %s and its nodes; their pods are rescheduled\non the other pools.\n",
-			o.Pool, o.Cluster, fleet.DescribePool(o.pool), o.Pool),
-		Branch: fmt.Sprintf("remove-pool-%s-%s", o.Cluster, o.Pool),
-		Next:   fmt.Sprintf("merging it deletes node pool %s of %s and its nodes", o.Pool, o.Cluster),
+	return o.RunWrite(o.f, fmt.Sprintf("nodepool remove %s %s", o.Cluster, o.Pool), func(c *ops.Client) (*change.Plan, error) {
+		return c.RemovePool(o.Cluster, o.Pool)
 	})
 }

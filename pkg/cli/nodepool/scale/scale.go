@@ -3,17 +3,12 @@ package scale
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
-	yaml "go.yaml.in/yaml/v3"
 
+	"github.com/fleetctl/fleetctl/pkg/change"
 	"github.com/fleetctl/fleetctl/pkg/cli/cmdutil"
-	"github.com/fleetctl/fleetctl/pkg/fleet"
-	"github.com/fleetctl/fleetctl/pkg/fsx"
-	"github.com/fleetctl/fleetctl/pkg/spec"
-	"github.com/fleetctl/fleetctl/pkg/yamledit"
+	"github.com/fleetctl/fleetctl/pkg/fleet/ops"
 )
 
 // Options of `fleetctl nodepool scale`.
@@ -29,10 +24,7 @@ type Options struct {
 	Autoscale bool
 	cmdutil.WriteFlags
 
-	fleet  *fleet.Fleet
-	source *fleet.ClusterSource
-	old    spec.NodePool
-	new    spec.NodePool
+	sizing ops.Sizing
 }
 
 // NewCmd returns `fleetctl nodepool scale`; runF replaces Run in tests.
@@ -73,11 +65,9 @@ Counts are 1..1000 for System pools and 0..1000 for User pools.`,
 	return cmd
 }
 
-// Complete reads the cluster and works out the pool's new sizing from the flags.
+// Complete works out the sizing the flags ask for; the flags that exclude each other are usage
+// errors.
 func (o *Options) Complete() error {
-	if err := o.WriteFlags.Validate(); err != nil {
-		return err
-	}
 	fl := o.cmd.Flags()
 	count, min, max, auto := fl.Changed("count"), fl.Changed("min"), fl.Changed("max"), fl.Changed("autoscale")
 	switch {
@@ -92,129 +82,27 @@ func (o *Options) Complete() error {
 	case auto && !o.Autoscale && (min || max):
 		return cmdutil.FlagErrorf("--autoscale=false with --min/--max: a pool without autoscaling takes --count")
 	}
-	var err error
-	if o.fleet, err = o.f.Fleet(); err != nil {
-		return err
+	if count {
+		o.sizing.Count = &o.Count
 	}
-	if o.source, err = o.fleet.LoadCluster(o.Cluster); err != nil {
-		return err
+	if min {
+		o.sizing.Min = &o.Min
 	}
-	if o.old, err = o.source.Pool(o.Pool); err != nil {
-		return err
+	if max {
+		o.sizing.Max = &o.Max
 	}
-	p := o.old
-	switch {
-	case count && o.old.Autoscaled() && !auto:
-		return fmt.Errorf("node pool %q of %s is autoscaled (min %d, max %d): the autoscaler owns its count; give --min/--max to change the bounds, or --autoscale=false --count %d to turn autoscaling off",
-			o.Pool, o.Cluster, *o.old.Min, *o.old.Max, o.Count)
-	case count:
-		p.Count, p.Min, p.Max = &o.Count, nil, nil
-	case !o.old.Autoscaled() && !(min && max):
-		return cmdutil.FlagErrorf("node pool %q of %s has a fixed count (%d): turning autoscaling on needs both --min and --max", o.Pool, o.Cluster, deref(o.old.Count))
-	default:
-		p.Count = nil
-		if min {
-			p.Min = &o.Min
-		}
-		if max {
-			p.Max = &o.Max
-		}
+	if auto {
+		o.sizing.Autoscale = &o.Autoscale
 	}
-	o.new = p
 	return nil
 }
 
-// Validate checks the new sizing against the AKS rules.
-func (o *Options) Validate() error {
-	return o.new.Validate(fmt.Sprintf("cluster %q", o.Cluster))
-}
+// Validate checks the flags against each other; the sizing rules are the fleet client's.
+func (o *Options) Validate() error { return o.WriteFlags.Validate() }
 
-// Run edits the values in place and commits.
+// Run plans the new size with the fleet client and writes it.
 func (o *Options) Run() error {
-	s, pool := o.source, []string{"nodePools", o.Pool}
-	want := s.Want()
-	for i, p := range want.NodePools {
-		if p.Name == o.Pool {
-			want.NodePools[i] = o.new
-		}
-	}
-	at := func(k ...string) []string { return append(append([]string{}, pool...), k...) }
-	var err error
-	switch {
-	case o.old.Autoscaled() && o.new.Autoscaled():
-		if err = s.SetScalar(at("autoscale", "min"), strconv.Itoa(*o.new.Min), yamledit.Int); err == nil {
-			err = s.SetScalar(at("autoscale", "max"), strconv.Itoa(*o.new.Max), yamledit.Int)
-		}
-	case !o.old.Autoscaled() && !o.new.Autoscaled():
-		err = s.SetScalar(at("count"), strconv.Itoa(*o.new.Count), yamledit.Int)
-	case o.new.Autoscaled():
-		if err = s.SetNode(at("autoscale"), boundsNode(*o.new.Min, *o.new.Max), "count"); err == nil {
-			err = s.Delete(at("count")...)
-		}
-	default:
-		if err = s.SetNode(at("count"), intNode(*o.new.Count), "autoscale"); err == nil {
-			err = s.Delete(at("autoscale")...)
-		}
-	}
-	if err != nil {
-		return err
-	}
-	return o.WriteFlags.ApplyEdit(o.f, cmdutil.Edit{
-		Fleet: o.fleet, Source: s, Want: want,
-		NoOp:    fmt.Sprintf("node pool %q of %s already has %s", o.Pool, o.Cluster, sizing(o.old)),
-		Message: Message(o.Cluster, o.old, o.new, s.Changes()),
-		Branch:  fmt.Sprintf("scale-%s-%s", o.Cluster, o.Pool),
-		Next:    fmt.Sprintf("merging it resizes node pool %s of %s", o.Pool, o.Cluster),
+	return o.RunWrite(o.f, fmt.Sprintf("nodepool scale %s %s", o.Cluster, o.Pool), func(c *ops.Client) (*change.Plan, error) {
+		return c.ScalePool(o.Cluster, o.Pool, o.sizing)
 	})
-}
-
-// Message is the commit message of a scale: old and new sizing, and what merging does.
-func Message(cluster string, old, new spec.NodePool, changes []fsx.Change) string {
-	var b strings.Builder
-	to := sizing(new)
-	if old.Autoscaled() == new.Autoscaled() {
-		to = to[strings.IndexByte(to, ' ')+1:] // "count 3 -> 5", "autoscale 1-10 -> 1-20"
-	}
-	fmt.Fprintf(&b, "Scale node pool %s of %s: %s -> %s\n\n", old.Name, cluster, sizing(old), to)
-	fmt.Fprintf(&b, "  before: %s\n  after:  %s\n\n", sizing(old), sizing(new))
-	switch {
-	case !old.Autoscaled() && new.Autoscaled():
-		fmt.Fprintf(&b, "Turns the AKS cluster autoscaler on. The count leaves the values: the autoscaler owns it,\nCAPZ writes it back to the MachinePool, and CAPI reads the bounds from its annotations.\n")
-	case old.Autoscaled() && !new.Autoscaled():
-		fmt.Fprintf(&b, "Turns the AKS cluster autoscaler off; the pool keeps %d nodes.\n", *new.Count)
-	case new.Autoscaled():
-		fmt.Fprintf(&b, "The AKS cluster autoscaler keeps the node count within the new bounds.\n")
-	default:
-		fmt.Fprintf(&b, "Merging this resizes the AKS node pool to %d nodes.\n", *new.Count)
-	}
-	for _, c := range changes {
-		fmt.Fprintf(&b, "\nEdited in place: %s", c.Path)
-	}
-	b.WriteString("\n")
-	return b.String()
-}
-
-func sizing(p spec.NodePool) string {
-	if p.Autoscaled() {
-		return fmt.Sprintf("autoscale %d-%d", deref(p.Min), deref(p.Max))
-	}
-	return fmt.Sprintf("count %d", deref(p.Count))
-}
-
-func deref(p *int) int {
-	if p == nil {
-		return 0
-	}
-	return *p
-}
-
-func intNode(n int) *yaml.Node {
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(n)}
-}
-
-func boundsNode(min, max int) *yaml.Node {
-	return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{
-		{Kind: yaml.ScalarNode, Tag: "!!str", Value: "min"}, intNode(min),
-		{Kind: yaml.ScalarNode, Tag: "!!str", Value: "max"}, intNode(max),
-	}}
 }
