@@ -10,12 +10,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"regexp"
 	"strconv"
 	"strings"
 	"text/template"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/fleetctl/fleetctl/pkg/yamlscalar"
 )
 
 // File is one rendered file: a repo-relative slash path and its bytes.
@@ -29,52 +30,13 @@ type File struct {
 // is safe by construction.
 type Scalar string
 
-var plainRE = regexp.MustCompile(`^[A-Za-z_./][A-Za-z0-9_./-]*$`)
-
-// YAML 1.1 and 1.2 words that a plain scalar would turn into a bool or null.
-var reserved = map[string]bool{
-	"y": true, "yes": true, "n": true, "no": true, "true": true, "false": true,
-	"on": true, "off": true, "null": true, "~": true, ".inf": true, ".nan": true,
-}
-
 // String returns the YAML form of the scalar.
 func (s Scalar) String() string { return Quote(string(s)) }
 
-// Quote returns s as a single-line YAML scalar that reads back as exactly s.
-func Quote(s string) string {
-	if plainRE.MatchString(s) && !reserved[strings.ToLower(s)] {
-		return s
-	}
-	return doubleQuote(s)
-}
-
-// doubleQuote writes s as a YAML double-quoted scalar, escaping every character YAML does not allow
-// raw (C0 and C1 controls, DEL, surrogates, BOM). Invalid UTF-8 becomes U+FFFD.
-func doubleQuote(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
-		switch {
-		case r == '"' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r >= 0x20 && r <= 0x7e, r >= 0xa0 && r <= 0xd7ff, r >= 0xe000 && r <= 0xfffd && r != 0xfeff, r >= 0x10000 && r <= 0x10ffff:
-			b.WriteRune(r)
-		case r <= 0xff:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r <= 0xffff:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			fmt.Fprintf(&b, `\U%08x`, r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
+// Quote returns s as a single-line YAML scalar that reads back as exactly s wherever a template puts
+// it: plain when it is a word that is a string in every context and every YAML version
+// (yamlscalar.Word), double-quoted with escapes otherwise. Invalid UTF-8 becomes U+FFFD.
+func Quote(s string) string { return yamlscalar.Quote(s) }
 
 // Int is an integer value for templates.
 type Int int

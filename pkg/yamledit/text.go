@@ -152,6 +152,16 @@ func (t *text) insertLineEdit(i int, s string) edit {
 	return edit{l.end, l.end, t.eol + s}
 }
 
+// removeLines returns the edit that deletes lines from..to entirely. When
+// to is a final line without a line break, the break before from goes
+// instead, so that the file still ends without one.
+func (t *text) removeLines(from, to int) edit {
+	if !t.hasBreak(to) && from > 0 {
+		return edit{t.lines[from-1].end, t.lines[to].end, ""}
+	}
+	return edit{t.lines[from].start, t.lines[to].next, ""}
+}
+
 func allSpace(b []byte) bool {
 	for _, c := range b {
 		if !isSpace(c) {
@@ -310,14 +320,6 @@ func (t *text) flowPlainEnd(off int) int {
 // blankAt reports whether src[i] is white space, a line break or the end.
 func (t *text) blankAt(i int) bool {
 	return i >= len(t.src) || isSpace(t.src[i]) || breakLen(t.src, i) > 0
-}
-
-// isBreakBefore reports whether a line break ends just before src[i].
-func isBreakBefore(src []byte, i int) bool {
-	before := src[:i]
-	return bytes.HasSuffix(before, []byte("\n")) || bytes.HasSuffix(before, []byte("\r")) ||
-		bytes.HasSuffix(before, []byte("\u0085")) || bytes.HasSuffix(before, []byte("\u2028")) ||
-		bytes.HasSuffix(before, []byte("\u2029"))
 }
 
 // edit replaces src[from:to] by repl.

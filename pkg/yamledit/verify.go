@@ -1,10 +1,16 @@
 package yamledit
 
 import (
+	"errors"
 	"fmt"
+	"iter"
 
 	yaml "go.yaml.in/yaml/v3"
 )
+
+// maxTries bounds how many alternative splice points are verified when the
+// first guess at the end of an entry or item is wrong.
+const maxTries = 64
 
 // clone deep-copies a node tree. Alias nodes keep pointing at the original
 // anchors; comparison only looks at alias names.
@@ -20,9 +26,11 @@ func clone(n *yaml.Node) *yaml.Node {
 	return &c
 }
 
-func cloneDocs(docs []*yaml.Node) []*yaml.Node {
-	out := make([]*yaml.Node, len(docs))
-	for i, d := range docs {
+// expect returns a copy of the located documents, to change into the
+// documents an edit must give.
+func (l *loc) expect() []*yaml.Node {
+	out := make([]*yaml.Node, len(l.docs))
+	for i, d := range l.docs {
 		out[i] = clone(d)
 	}
 	return out
@@ -32,41 +40,12 @@ func strNode(v string) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v}
 }
 
-// expectAdd returns the documents as they must parse after adding value.
-func (tg *target) expectAdd(value string) []*yaml.Node {
-	want := cloneDocs(tg.docs)
-	item := strNode(value)
-	switch {
-	case tg.di < 0:
-		want = append(want, &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{{
-			Kind: yaml.MappingNode, Tag: "!!map",
-			Content: []*yaml.Node{strNode(tg.key), {Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{item}}},
-		}}})
-	case tg.root == nil:
-		want[tg.di].Content = []*yaml.Node{{
-			Kind: yaml.MappingNode, Tag: "!!map",
-			Content: []*yaml.Node{strNode(tg.key), {Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{item}}},
-		}}
-	case tg.val == nil:
-		root := want[tg.di].Content[0]
-		root.Content = append(root.Content, strNode(tg.key),
-			&yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{item}})
-	case tg.val.Kind == yaml.ScalarNode: // null
-		want[tg.di].Content[0].Content[tg.ki+1] = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{item}}
-	default:
-		seq := want[tg.di].Content[0].Content[tg.ki+1]
-		seq.Content = append(seq.Content, item)
-	}
-	return want
+func seqNode(items ...*yaml.Node) *yaml.Node {
+	return &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: items}
 }
 
-// expectRemove returns the documents as they must parse after removing
-// item idx.
-func (tg *target) expectRemove(idx int) []*yaml.Node {
-	want := cloneDocs(tg.docs)
-	seq := want[tg.di].Content[0].Content[tg.ki+1]
-	seq.Content = append(seq.Content[:idx:idx], seq.Content[idx+1:]...)
-	return want
+func mapNode(content ...*yaml.Node) *yaml.Node {
+	return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: content}
 }
 
 // verify parses out and checks that it holds exactly the documents want,
@@ -105,4 +84,65 @@ func firstDiff(want, got *yaml.Node) *yaml.Node {
 		}
 	}
 	return nil
+}
+
+// firstValid returns the first candidate output that verifies against
+// want; what names the edit for the error when none does. A nil candidate
+// is skipped.
+func firstValid(want []*yaml.Node, what string, cands iter.Seq[[]byte]) ([]byte, error) {
+	var first error
+	for c := range cands {
+		if c == nil {
+			continue
+		}
+		err := verify(c, want)
+		if err == nil {
+			return c, nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	if first == nil {
+		first = errors.New("no candidate edit")
+	}
+	return nil, fmt.Errorf("yamledit: %w: cannot %s safely: %v", ErrUnsupported, what, first)
+}
+
+// these returns the candidates given.
+func these(cands ...[]byte) iter.Seq[[]byte] {
+	return func(yield func([]byte) bool) {
+		for _, c := range cands {
+			if !yield(c) {
+				return
+			}
+		}
+	}
+}
+
+// atLines returns the candidates build(l) for l = first, then every line
+// from lo to hi but first, at most maxTries lines in all: for edits whose
+// end line is guessed first and otherwise searched for.
+func atLines(first, lo, hi int, build func(l int) [][]byte) iter.Seq[[]byte] {
+	return func(yield func([]byte) bool) {
+		try := func(l int) bool {
+			for _, c := range build(l) {
+				if !yield(c) {
+					return false
+				}
+			}
+			return true
+		}
+		if !try(first) {
+			return
+		}
+		for l, n := lo, 1; l <= hi && n < maxTries; l++ {
+			if l != first {
+				n++
+				if !try(l) {
+					return
+				}
+			}
+		}
+	}
 }

@@ -1,22 +1,31 @@
-// Package yamledit edits string lists in YAML files (such as the resources
-// of a kustomization.yaml), and scalars and entries of mappings (SetScalar,
-// SetNode, DeleteKey), while keeping every other byte of the file,
-// comments and formatting included, exactly as it was.
+// Package yamledit edits YAML files in place: it adds and removes the
+// string items of a top-level list (AddToList, RemoveFromList, ListItems;
+// such as the resources of a kustomization.yaml), and sets scalars, sets
+// entries and deletes keys of mappings at a path (SetScalar, SetNode,
+// DeleteKey, Lookup), while keeping every other byte of the file, comments
+// and formatting included, exactly as it was.
 //
 // The file is parsed with go.yaml.in/yaml/v3 only to find positions; edits
-// are made by splicing text, never by re-encoding the document. Every
-// result is parsed again and compared with the expected document, so an
-// edit that cannot be made safely is reported as an error instead of
-// producing different or broken YAML.
+// are made by splicing text, never by re-encoding the document. Every edit
+// goes the same way, whatever it edits:
+//   - locate.go parses the file and finds the node by its path (for the
+//     list functions, a key of the root mapping in the one document that
+//     has it);
+//   - layout.go reads the layout of the text around it: where a node, an
+//     entry or an item ends, the lines of a block list, the items of a
+//     flow collection, the file's indentation;
+//   - insert.go, remove.go and replace.go build the candidate splices, best
+//     first, with new text written in the file's style by write.go (every
+//     scalar through pkg/yamlscalar, the quoter shared with the templates);
+//   - verify.go parses each candidate again and keeps the first that holds
+//     exactly the expected documents, so an edit that cannot be made safely
+//     is reported as an error instead of producing different or broken
+//     YAML.
 package yamledit
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
-	"regexp"
-	"strings"
 	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -28,7 +37,31 @@ var (
 	// ErrUnsupported is wrapped by errors for documents that are valid
 	// YAML but whose shape or layout this package does not edit.
 	ErrUnsupported = errors.New("unsupported YAML")
+	// ErrNotFound is wrapped by errors for a path (or document) that is not in
+	// the file.
+	ErrNotFound = errors.New("not found")
 )
+
+// Kind says how a value written by SetScalar must read back.
+type Kind int
+
+const (
+	// Str is a string; it is quoted when it would read back as another
+	// type when plain.
+	Str Kind = iota
+	// Int is a plain integer.
+	Int
+)
+
+func (k Kind) tag() (string, error) {
+	switch k {
+	case Str:
+		return "!!str", nil
+	case Int:
+		return "!!int", nil
+	}
+	return "", fmt.Errorf("yamledit: unknown kind %d", int(k))
+}
 
 // AddToList appends value as a new string item to the top-level list under
 // key and returns the new bytes. Every existing byte is kept; for a block
@@ -50,27 +83,16 @@ func AddToList(src []byte, key, value string) (out []byte, changed bool, err err
 	if !utf8.ValidString(key) || !utf8.ValidString(value) {
 		return nil, false, errors.New("yamledit: key and value must be valid UTF-8")
 	}
-	tg, err := locate(src, key, true)
+	l, err := locateList(src, key, true)
 	if err != nil {
 		return nil, false, err
 	}
-	for _, it := range tg.items() {
+	for _, it := range l.items() {
 		if it.Value == value {
 			return src, false, nil
 		}
 	}
-	want := tg.expectAdd(value)
-	switch {
-	case tg.val == nil:
-		out, err = tg.addKey(value, want)
-	case tg.val.Kind == yaml.ScalarNode:
-		out, err = tg.addToNull(value, want)
-	case tg.val.Style&yaml.FlowStyle != 0:
-		out, err = tg.addToFlow(value, want)
-	default:
-		out, err = tg.addToBlock(value, want)
-	}
-	if err != nil {
+	if out, err = l.addToList(value); err != nil {
 		return nil, false, err
 	}
 	return out, true, nil
@@ -85,12 +107,12 @@ func RemoveFromList(src []byte, key, value string) (out []byte, changed bool, er
 	defer wrapPanic(&err)
 	out = src
 	for {
-		tg, err := locate(out, key, false)
+		l, err := locateList(out, key, false)
 		if err != nil {
 			return nil, false, err
 		}
 		idx := -1
-		for i, it := range tg.items() {
+		for i, it := range l.items() {
 			if it.Value == value {
 				idx = i
 				break
@@ -99,13 +121,7 @@ func RemoveFromList(src []byte, key, value string) (out []byte, changed bool, er
 		if idx < 0 {
 			return out, changed, nil
 		}
-		want := tg.expectRemove(idx)
-		if tg.val.Style&yaml.FlowStyle != 0 {
-			out, err = tg.removeFromFlow(idx, want)
-		} else {
-			out, err = tg.removeFromBlock(idx, want)
-		}
-		if err != nil {
+		if out, err = l.removeItem(idx); err != nil {
 			return nil, false, err
 		}
 		changed = true
@@ -116,235 +132,150 @@ func RemoveFromList(src []byte, key, value string) (out []byte, changed bool, er
 // key, a null value and an empty list all give an empty result.
 func ListItems(src []byte, key string) (items []string, err error) {
 	defer wrapPanic(&err)
-	tg, err := locate(src, key, false)
+	l, err := locateList(src, key, false)
 	if err != nil {
 		return nil, err
 	}
-	for _, it := range tg.items() {
+	for _, it := range l.items() {
 		items = append(items, it.Value)
 	}
 	return items, nil
+}
+
+// SetScalar replaces the scalar value at path (mapping keys from the root
+// mapping of document doc, 0-based) with value. kind says how the value
+// must read back: Str (a string) or Int (a plain integer).
+//
+// Only the text of the scalar changes: the key, a comment on the same line
+// after the value, comments above and the quoting style stay (plain stays
+// plain; single- and double-quoted stay so when that reads back as the
+// right kind; a Str value that would read back as another type when plain,
+// such as "1.30" or "true", is quoted). Flow mappings are edited in place
+// too. If the value already equals value with the right kind, SetScalar
+// returns src and changed=false.
+//
+// A missing path gives an error wrapping ErrNotFound; a value that is not
+// a plain or quoted scalar (a mapping, list, alias, anchored or block
+// scalar) one wrapping ErrUnsupported.
+func SetScalar(src []byte, doc int, path []string, value string, kind Kind) (out []byte, changed bool, err error) {
+	defer wrapPanic(&err)
+	tag, err := kind.tag()
+	if err != nil {
+		return nil, false, err
+	}
+	if !utf8.ValidString(value) {
+		return nil, false, errors.New("yamledit: value must be valid UTF-8")
+	}
+	l, err := locatePath(src, doc, path, opSet)
+	if err != nil {
+		return nil, false, err
+	}
+	if n := l.val; n.Kind == yaml.ScalarNode && n.ShortTag() == tag && n.Value == value {
+		return src, false, nil
+	}
+	if out, err = l.replaceScalar(value, tag); err != nil {
+		return nil, false, err
+	}
+	return out, true, nil
+}
+
+// SetNode sets key path[len(path)-1] in the mapping at path[:len(path)-1]
+// to value, a node tree built by the caller (a mapping, sequence or
+// scalar; LineComment on its scalars is written, and Style is honoured
+// for quoting and flow collections).
+//
+// When the key exists, its entry (from the key line through the end of its
+// value) is replaced in place; comment lines above the key stay, and so
+// does a comment on the key's line unless value brings its own. If the
+// value is already equal to value (ignoring styles and comments),
+// changed=false. When the key does not exist, the entry is inserted right
+// after the entry of the sibling key after (after its whole value, but
+// before the comment lines that belong to the next key), or at the end of
+// the mapping when after is "" or not present.
+//
+// In a block mapping the new text uses the mapping's key indentation, the
+// file's indentation step and list style, and its line breaks. In a flow
+// mapping the value is written in flow style inside the braces. A parent
+// written as "key: {}" or "key:" (null) in a block mapping becomes a block
+// mapping. A missing parent gives an error wrapping ErrNotFound.
+func SetNode(src []byte, doc int, path []string, value *yaml.Node, after string) (out []byte, changed bool, err error) {
+	defer wrapPanic(&err)
+	if value != nil && value.Kind == yaml.DocumentNode && len(value.Content) == 1 {
+		value = value.Content[0]
+	}
+	if err := checkNewNode(value, 0); err != nil {
+		return nil, false, err
+	}
+	if !utf8.ValidString(after) {
+		return nil, false, errors.New("yamledit: after must be valid UTF-8")
+	}
+	l, err := locatePath(src, doc, path, opNode)
+	if err != nil {
+		return nil, false, err
+	}
+	if l.nullParent == nil && l.val != nil {
+		if l.val.Anchor == "" && firstDiff(value, l.val) == nil {
+			return src, false, nil
+		}
+		out, err = l.replaceNode(value)
+	} else {
+		out, err = l.insertEntry(value, after)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return out, true, nil
+}
+
+// DeleteKey removes key path[len(path)-1] and its value from its mapping.
+// In a block mapping it removes the entry's lines (the key line, the value
+// lines with comment lines indented deeper than the key that follow them,
+// and the line comment) and the comment lines directly above the key
+// (contiguous, same indentation, no blank line between); nothing else. A
+// mapping left empty becomes "{}" on its key's line. In a flow mapping the
+// pair and its separating comma are removed. A missing key gives
+// changed=false and no error.
+func DeleteKey(src []byte, doc int, path []string) (out []byte, changed bool, err error) {
+	defer wrapPanic(&err)
+	l, err := locatePath(src, doc, path, opDelete)
+	if err != nil {
+		return nil, false, err
+	}
+	if l.val == nil {
+		return src, false, nil
+	}
+	if out, err = l.deleteEntry(); err != nil {
+		return nil, false, err
+	}
+	return out, true, nil
+}
+
+// Lookup returns the node at path in document doc, or nil when any part of
+// the path is missing (or the document does not exist). Aliases and merge
+// keys ("<<") are followed. It returns an error only for YAML that does not
+// parse (wrapping ErrInvalidYAML), which includes a key defined twice in a
+// mapping on the path.
+func Lookup(src []byte, doc int, path []string) (n *yaml.Node, err error) {
+	defer wrapPanic(&err)
+	docs, err := parseDocs(src)
+	if err != nil {
+		return nil, fmt.Errorf("yamledit: %w", err)
+	}
+	if doc < 0 || doc >= len(docs) || emptyDoc(docs[doc]) {
+		return nil, nil
+	}
+	cur := docs[doc].Content[0]
+	for _, key := range path {
+		cur, err = lookupKey(cur, key, 0)
+		if cur == nil || err != nil {
+			return nil, err
+		}
+	}
+	return cur, nil
 }
 
 func wrapPanic(err *error) {
 	if r := recover(); r != nil {
 		*err = fmt.Errorf("yamledit: internal error: %v", r)
 	}
-}
-
-// target is the list being edited and everything around it.
-type target struct {
-	t    *text
-	key  string
-	docs []*yaml.Node // document nodes
-	di   int          // index of the target document in docs, -1 if none
-	root *yaml.Node   // root mapping of the target document, nil if empty
-	ki   int          // index of the key node in root.Content, -1 if missing
-	kn   *yaml.Node   // key node
-	val  *yaml.Node   // value node: a sequence or a null scalar; nil if missing
-}
-
-func (tg *target) items() []*yaml.Node {
-	if tg.val == nil || tg.val.Kind != yaml.SequenceNode {
-		return nil
-	}
-	return tg.val.Content
-}
-
-var yamlLineRE = regexp.MustCompile(`^yaml: (line \d+): `)
-
-// parseDocs parses every document of src.
-func parseDocs(src []byte) (docs []*yaml.Node, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			docs, err = nil, fmt.Errorf("%w: parser failed: %v", ErrInvalidYAML, r)
-		}
-	}()
-	dec := yaml.NewDecoder(bytes.NewReader(src))
-	for {
-		var n yaml.Node
-		err := dec.Decode(&n)
-		if errors.Is(err, io.EOF) {
-			return docs, nil
-		}
-		if err != nil {
-			msg := err.Error()
-			if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-				msg = m[1] + ": " + msg[len(m[0]):]
-			} else {
-				msg = strings.TrimPrefix(msg, "yaml: ")
-			}
-			return nil, fmt.Errorf("%w: %s", ErrInvalidYAML, msg)
-		}
-		docs = append(docs, &n)
-	}
-}
-
-func pos(n *yaml.Node) string { return fmt.Sprintf("%d:%d", n.Line, n.Column) }
-
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.DocumentNode:
-		return "document"
-	case yaml.SequenceNode:
-		return "list"
-	case yaml.MappingNode:
-		return "mapping"
-	case yaml.AliasNode:
-		return "alias"
-	}
-	if n.ShortTag() == "!!null" {
-		return "null"
-	}
-	return "scalar"
-}
-
-// emptyDoc reports whether a document has no content at all.
-func emptyDoc(d *yaml.Node) bool {
-	if len(d.Content) == 0 {
-		return true
-	}
-	c := d.Content[0]
-	return c.Kind == yaml.ScalarNode && c.Style == 0 && c.Value == "" && c.Anchor == "" && c.ShortTag() == "!!null"
-}
-
-func isKey(n *yaml.Node, key string) bool {
-	return n.Kind == yaml.ScalarNode && n.Value == key && n.ShortTag() == "!!str"
-}
-
-// locate finds the list under key. With forAdd, a missing key is resolved
-// to the one document it should be added to.
-func locate(src []byte, key string, forAdd bool) (*target, error) {
-	docs, err := parseDocs(src)
-	if err != nil {
-		return nil, fmt.Errorf("yamledit: %w", err)
-	}
-	if !utf8.Valid(src) {
-		// The parser also reads UTF-16; edits are spliced as UTF-8 text.
-		return nil, fmt.Errorf("yamledit: %w: the file is not UTF-8", ErrUnsupported)
-	}
-	tg := &target{t: newText(src), key: key, docs: docs, di: -1, ki: -1}
-
-	var withKey, nonEmpty []int
-	for i, d := range docs {
-		if emptyDoc(d) {
-			continue
-		}
-		nonEmpty = append(nonEmpty, i)
-		root := d.Content[0]
-		if root.Kind != yaml.MappingNode {
-			continue
-		}
-		for j := 0; j+1 < len(root.Content); j += 2 {
-			if isKey(root.Content[j], key) {
-				withKey = append(withKey, i)
-				break
-			}
-		}
-	}
-	switch {
-	case len(withKey) > 1:
-		return nil, fmt.Errorf("yamledit: key %q is in %d documents (lines %d and %d); the target list is ambiguous",
-			key, len(withKey), docs[withKey[0]].Line, docs[withKey[1]].Line)
-	case len(withKey) == 1:
-		tg.di = withKey[0]
-	case !forAdd:
-		for _, i := range nonEmpty {
-			if root := docs[i].Content[0]; root.Kind != yaml.MappingNode {
-				return nil, fmt.Errorf("yamledit: document root at %s is a %s, not a mapping", pos(root), kindName(root))
-			}
-		}
-		return tg, nil
-	case len(nonEmpty) > 1:
-		return nil, fmt.Errorf("yamledit: key %q is missing and the file has %d documents; the target document is ambiguous", key, len(nonEmpty))
-	case len(nonEmpty) == 1:
-		tg.di = nonEmpty[0]
-	case len(docs) > 1:
-		return nil, fmt.Errorf("yamledit: key %q is missing and the file has %d empty documents; the target document is ambiguous", key, len(docs))
-	case len(docs) == 1:
-		tg.di = 0
-		return tg, nil
-	default:
-		return tg, nil // no document at all
-	}
-
-	root := docs[tg.di].Content[0]
-	if root.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("yamledit: document root at %s is a %s, not a mapping", pos(root), kindName(root))
-	}
-	tg.root = root
-	for j := 0; j+1 < len(root.Content); j += 2 {
-		if !isKey(root.Content[j], key) {
-			continue
-		}
-		if tg.ki >= 0 {
-			return nil, fmt.Errorf("yamledit: key %q is defined twice, at %s and %s", key, pos(tg.kn), pos(root.Content[j]))
-		}
-		tg.ki, tg.kn, tg.val = j, root.Content[j], root.Content[j+1]
-	}
-	if tg.val == nil {
-		return tg, nil
-	}
-	switch v := tg.val; {
-	case v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null":
-	case v.Kind == yaml.SequenceNode:
-		for _, it := range v.Content {
-			if it.Kind != yaml.ScalarNode {
-				return nil, fmt.Errorf("yamledit: item at %s of %q is a %s, not a scalar", pos(it), key, kindName(it))
-			}
-		}
-	default:
-		return nil, fmt.Errorf("yamledit: value of %q at %s is a %s, not a list", key, pos(v), kindName(v))
-	}
-	return tg, nil
-}
-
-// colonEnd returns the offset just past the ':' that follows the key node.
-func (tg *target) colonEnd() (int, error) {
-	t := tg.t
-	off, err := t.offset(tg.kn.Line, tg.kn.Column)
-	if err != nil {
-		return 0, err
-	}
-	off = t.skipProperties(off)
-	switch {
-	case off >= len(t.src):
-	case t.src[off] == '"' || t.src[off] == '\'':
-		off = t.quotedEnd(off)
-	case tg.kn.Style&(yaml.LiteralStyle|yaml.FoldedStyle) == 0 && bytes.HasPrefix(t.src[off:], []byte(tg.kn.Value)):
-		off += len(tg.kn.Value)
-	default:
-		off = -1
-	}
-	if off < 0 {
-		return 0, fmt.Errorf("%w: cannot find the end of key %q at %s", ErrUnsupported, tg.key, pos(tg.kn))
-	}
-	for off < len(t.src) && isSpace(t.src[off]) {
-		off++
-	}
-	if off >= len(t.src) || t.src[off] != ':' || t.lineOf(off) != tg.kn.Line-1 {
-		return 0, fmt.Errorf("%w: key %q at %s is not followed by ':' on its line", ErrUnsupported, tg.key, pos(tg.kn))
-	}
-	return off + 1, nil
-}
-
-// firstValid returns the first candidate output that verifies against want.
-func firstValid(want []*yaml.Node, cands ...[]byte) ([]byte, error) {
-	var first error
-	for _, c := range cands {
-		if c == nil {
-			continue
-		}
-		err := verify(c, want)
-		if err == nil {
-			return c, nil
-		}
-		if first == nil {
-			first = err
-		}
-	}
-	if first == nil {
-		first = errors.New("no candidate edit")
-	}
-	return nil, fmt.Errorf("yamledit: %w: cannot edit this layout safely: %v", ErrUnsupported, first)
 }
