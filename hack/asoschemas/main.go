@@ -4,19 +4,20 @@
 // ASO publishes no CRD YAML in its Go module, only API types carrying kubebuilder markers, so this
 // command generates the CRDs from those types with controller-tools (as a library: the same CRD
 // generator controller-gen runs), for a few API packages only, and keeps the kinds fleetctl needs.
-// The result is written in the bundle format of hack/genschemas (group, kind, plural, scope and,
-// per version, served/storage/deprecation and the OpenAPI v3 schema without descriptions), with
-// sorted keys, so the bytes depend only on the pinned versions.
+// The result is converted, encoded and written by the main module's pkg/schemabundle, the
+// same code hack/genschemas writes the other bundle files with (group, kind, plural, scope and,
+// per version, served/storage/deprecation and the OpenAPI v3 schema without descriptions, with
+// sorted keys), so the bytes depend only on the pinned versions.
 //
-// It lives in its own Go module so that ASO and controller-tools never enter the main go.mod. The
-// pinned versions are the ones in this folder's go.mod; run it from this folder:
+// It lives in its own Go module so that ASO and controller-tools never enter the main go.mod; it
+// requires the main module (through a replace of ../..) for pkg/schemabundle only. The pinned
+// versions are the ones in this folder's go.mod; run it from this folder:
 //
 //	cd hack/asoschemas && go run .
 package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -26,7 +27,6 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"slices"
-	"strings"
 
 	"golang.org/x/tools/go/packages"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -34,6 +34,8 @@ import (
 	"sigs.k8s.io/controller-tools/pkg/genall"
 	"sigs.k8s.io/controller-tools/pkg/loader"
 	"sigs.k8s.io/yaml"
+
+	"github.com/fleetctl/fleetctl/pkg/schemabundle"
 )
 
 const (
@@ -68,40 +70,6 @@ var kinds = map[string]bool{
 	"containerservice.azure.com/ManagedClustersAgentPool": true,
 }
 
-// The bundle format, as written by hack/genschemas and read by pkg/schema.
-type (
-	bundleFile struct {
-		Source string      `json:"source"`
-		CRDs   []bundleCRD `json:"crds"`
-	}
-	bundleCRD struct {
-		APIVersion string     `json:"apiVersion"`
-		Kind       string     `json:"kind"`
-		Spec       bundleSpec `json:"spec"`
-	}
-	bundleSpec struct {
-		Group    string          `json:"group"`
-		Names    bundleNames     `json:"names"`
-		Scope    string          `json:"scope"`
-		Versions []bundleVersion `json:"versions"`
-	}
-	bundleNames struct {
-		Kind   string `json:"kind"`
-		Plural string `json:"plural"`
-	}
-	bundleVersion struct {
-		Name               string        `json:"name"`
-		Served             bool          `json:"served"`
-		Storage            bool          `json:"storage"`
-		Deprecated         bool          `json:"deprecated,omitempty"`
-		DeprecationWarning *string       `json:"deprecationWarning,omitempty"`
-		Schema             *bundleSchema `json:"schema,omitempty"`
-	}
-	bundleSchema struct {
-		OpenAPIV3Schema json.RawMessage `json:"openAPIV3Schema"`
-	}
-)
-
 func main() {
 	out := flag.String("out", filepath.Join("..", "..", "pkg", "schema", "bundle"), "folder to write the bundle file into")
 	flag.Parse()
@@ -126,14 +94,11 @@ func run(out string) error {
 	if err != nil {
 		return err
 	}
-	name := strings.ReplaceAll(asoModule, "/", "_") + "@" + asoVersion + ".json"
-	if err := removeStale(out, name); err != nil {
+	file, err := schemabundle.WriteFile(out, asoModule, asoVersion, b)
+	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(out, name), b, 0o644); err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "asoschemas: wrote %s (%d bytes, %d CRDs)\n", filepath.Join(out, name), len(b), len(crds))
+	fmt.Fprintf(os.Stderr, "asoschemas: wrote %s (%d bytes, %d CRDs)\n", file, len(b), len(crds))
 	return nil
 }
 
@@ -239,146 +204,15 @@ func generate() ([]*apiextensionsv1.CustomResourceDefinition, error) {
 	return crds, nil
 }
 
-// bundle trims the CRDs and encodes the bundle file, CRDs sorted by group and kind.
+// bundle trims the CRDs and encodes the bundle file.
 func bundle(crds []*apiextensionsv1.CustomResourceDefinition) ([]byte, error) {
-	var out []bundleCRD
+	var out []schemabundle.CRD
 	for _, c := range crds {
-		b, err := trim(c)
+		b, err := schemabundle.FromCRD(c)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, b)
 	}
-	slices.SortFunc(out, func(a, b bundleCRD) int {
-		if c := strings.Compare(a.Spec.Group, b.Spec.Group); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Spec.Names.Kind, b.Spec.Names.Kind)
-	})
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(bundleFile{Source: asoModule + "@" + asoVersion, CRDs: out}); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
-// trim keeps only what validation needs from a CRD.
-func trim(c *apiextensionsv1.CustomResourceDefinition) (bundleCRD, error) {
-	s := c.Spec
-	out := bundleCRD{APIVersion: "apiextensions.k8s.io/v1", Kind: "CustomResourceDefinition", Spec: bundleSpec{
-		Group: s.Group,
-		Names: bundleNames{Kind: s.Names.Kind, Plural: s.Names.Plural},
-		Scope: string(s.Scope),
-	}}
-	storage := 0
-	for _, v := range s.Versions {
-		if v.Storage {
-			storage++
-		}
-		bv := bundleVersion{
-			Name: v.Name, Served: v.Served, Storage: v.Storage,
-			Deprecated: v.Deprecated, DeprecationWarning: v.DeprecationWarning,
-		}
-		if v.Schema == nil || v.Schema.OpenAPIV3Schema == nil {
-			return out, fmt.Errorf("%s %s %s: no schema", s.Group, v.Name, s.Names.Kind)
-		}
-		props := v.Schema.OpenAPIV3Schema.DeepCopy()
-		stripDocs(props)
-		raw, err := marshalSorted(props)
-		if err != nil {
-			return out, err
-		}
-		bv.Schema = &bundleSchema{OpenAPIV3Schema: raw}
-		out.Spec.Versions = append(out.Spec.Versions, bv)
-	}
-	if storage != 1 {
-		return out, fmt.Errorf("%s %s: %d storage versions, want 1", s.Group, s.Names.Kind, storage)
-	}
-	return out, nil
-}
-
-// marshalSorted encodes v as compact JSON with object keys sorted at every level.
-func marshalSorted(v any) (json.RawMessage, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	var generic any
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber() // keep numbers exactly as written
-	if err := dec.Decode(&generic); err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(generic); err != nil { // maps are encoded with sorted keys
-		return nil, err
-	}
-	return json.RawMessage(bytes.TrimRight(buf.Bytes(), "\n")), nil
-}
-
-// stripDocs removes what never affects validation, defaulting or pruning: descriptions, titles,
-// examples and external docs.
-func stripDocs(p *apiextensionsv1.JSONSchemaProps) {
-	if p == nil {
-		return
-	}
-	p.Description = ""
-	p.Title = ""
-	p.Example = nil
-	p.ExternalDocs = nil
-	for k, c := range p.Properties {
-		stripDocs(&c)
-		p.Properties[k] = c
-	}
-	for k, c := range p.PatternProperties {
-		stripDocs(&c)
-		p.PatternProperties[k] = c
-	}
-	for k, c := range p.Definitions {
-		stripDocs(&c)
-		p.Definitions[k] = c
-	}
-	for k, d := range p.Dependencies {
-		stripDocs(d.Schema)
-		p.Dependencies[k] = d
-	}
-	for _, list := range [][]apiextensionsv1.JSONSchemaProps{p.AllOf, p.OneOf, p.AnyOf} {
-		for i := range list {
-			stripDocs(&list[i])
-		}
-	}
-	stripDocs(p.Not)
-	if p.Items != nil {
-		stripDocs(p.Items.Schema)
-		for i := range p.Items.JSONSchemas {
-			stripDocs(&p.Items.JSONSchemas[i])
-		}
-	}
-	if p.AdditionalProperties != nil {
-		stripDocs(p.AdditionalProperties.Schema)
-	}
-	if p.AdditionalItems != nil {
-		stripDocs(p.AdditionalItems.Schema)
-	}
-}
-
-// removeStale deletes bundle files of other ASO versions, so a version bump does not leave the old
-// schemas embedded next to the new ones (pkg/schema rejects a kind defined twice).
-func removeStale(out, keep string) error {
-	old, err := filepath.Glob(filepath.Join(out, strings.ReplaceAll(asoModule, "/", "_")+"@*.json"))
-	if err != nil {
-		return err
-	}
-	for _, f := range old {
-		if filepath.Base(f) != keep {
-			if err := os.Remove(f); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return schemabundle.Encode(asoModule, asoVersion, out)
 }

@@ -15,6 +15,8 @@ import (
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/yaml"
+
+	"github.com/fleetctl/fleetctl/pkg/schemabundle"
 )
 
 // These tests check the committed bundle file: that every schema in it is structural (as the API
@@ -22,16 +24,15 @@ import (
 // sample objects validate as expected. TestBundleUpToDate also regenerates the file (twice) and
 // compares; it needs the module cache or the module proxy, so -short skips it.
 
-var bundlePath = filepath.Join("..", "..", "pkg", "schema", "bundle",
-	strings.ReplaceAll(asoModule, "/", "_")+"@"+asoVersion+".json")
+var bundlePath = filepath.Join("..", "..", "pkg", "schema", "bundle", schemabundle.FileName(asoModule, asoVersion))
 
-func readBundle(t *testing.T) bundleFile {
+func readBundle(t *testing.T) schemabundle.File {
 	t.Helper()
 	b, err := os.ReadFile(bundlePath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var f bundleFile
+	var f schemabundle.File
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
@@ -41,7 +42,7 @@ func readBundle(t *testing.T) bundleFile {
 }
 
 // schemaOf returns the internal (apiextensions) form of one version's schema.
-func schemaOf(t *testing.T, f bundleFile, group, kind, version string) *apiextensions.JSONSchemaProps {
+func schemaOf(t *testing.T, f schemabundle.File, group, kind, version string) *apiextensions.JSONSchemaProps {
 	t.Helper()
 	for _, c := range f.CRDs {
 		if c.Spec.Group != group || c.Spec.Names.Kind != kind {

@@ -4,9 +4,10 @@
 // (`go mod download -json MODULE@VERSION`, downloading it if needed), reads every
 // CustomResourceDefinition in the module's CRD folder and writes one compact JSON file per module
 // into the output folder (default "bundle", relative to the working directory, which is pkg/schema
-// under `go generate`). Only what validation needs is kept: group, kind, plural, scope and, per
-// version, served/storage/deprecation and the OpenAPI v3 schema without descriptions. The output is
-// deterministic: CRDs are sorted by group and kind, and JSON objects are written with sorted keys.
+// under `go generate`). The files are in the bundle format of pkg/schemabundle, which converts,
+// encodes and writes them: only what validation needs is kept (group, kind, plural, scope and, per
+// version, served/storage/deprecation and the OpenAPI v3 schema without descriptions), and the
+// output is deterministic (CRDs sorted by group and kind, JSON objects with sorted keys).
 //
 // Usage: go run ./hack/genschemas [-out DIR]
 package main
@@ -19,11 +20,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-
+	"github.com/fleetctl/fleetctl/pkg/schemabundle"
 	"github.com/fleetctl/fleetctl/pkg/schema"
 )
 
@@ -43,40 +42,6 @@ var modules = []module{
 	{"github.com/fluxcd/kustomize-controller", "v1.9.6", "config/crd/bases"},
 	{"github.com/fluxcd/source-controller", "v1.9.6", "config/crd/bases"},
 }
-
-// The bundle format, shared with pkg/schema (which has its own copy of these types).
-type (
-	bundleFile struct {
-		Source string      `json:"source"`
-		CRDs   []bundleCRD `json:"crds"`
-	}
-	bundleCRD struct {
-		APIVersion string     `json:"apiVersion"`
-		Kind       string     `json:"kind"`
-		Spec       bundleSpec `json:"spec"`
-	}
-	bundleSpec struct {
-		Group    string          `json:"group"`
-		Names    bundleNames     `json:"names"`
-		Scope    string          `json:"scope"`
-		Versions []bundleVersion `json:"versions"`
-	}
-	bundleNames struct {
-		Kind   string `json:"kind"`
-		Plural string `json:"plural"`
-	}
-	bundleVersion struct {
-		Name               string        `json:"name"`
-		Served             bool          `json:"served"`
-		Storage            bool          `json:"storage"`
-		Deprecated         bool          `json:"deprecated,omitempty"`
-		DeprecationWarning *string       `json:"deprecationWarning,omitempty"`
-		Schema             *bundleSchema `json:"schema,omitempty"`
-	}
-	bundleSchema struct {
-		OpenAPIV3Schema json.RawMessage `json:"openAPIV3Schema"`
-	}
-)
 
 func main() {
 	out := flag.String("out", "bundle", "folder to write the bundle files into")
@@ -100,36 +65,11 @@ func run(out string) error {
 		if err != nil {
 			return fmt.Errorf("%s@%s: %w", m.Path, m.Version, err)
 		}
-		name := fileName(m.Path, m.Version)
-		if err := removeStale(out, m.Path, name); err != nil {
+		file, err := schemabundle.WriteFile(out, m.Path, m.Version, b)
+		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(out, name), b, 0o644); err != nil {
-			return err
-		}
-		fmt.Fprintf(os.Stderr, "genschemas: wrote %s (%d bytes)\n", filepath.Join(out, name), len(b))
-	}
-	return nil
-}
-
-// fileName is the bundle file name for a module: the module path with "/" as "_", then "@VERSION.json".
-func fileName(path, version string) string {
-	return strings.ReplaceAll(path, "/", "_") + "@" + version + ".json"
-}
-
-// removeStale deletes bundle files of the same module at other versions, so a version bump does
-// not leave the old schemas embedded next to the new ones.
-func removeStale(out, path, keep string) error {
-	old, err := filepath.Glob(filepath.Join(out, strings.ReplaceAll(path, "/", "_")+"@*.json"))
-	if err != nil {
-		return err
-	}
-	for _, f := range old {
-		if filepath.Base(f) != keep {
-			if err := os.Remove(f); err != nil {
-				return err
-			}
-		}
+		fmt.Fprintf(os.Stderr, "genschemas: wrote %s (%d bytes)\n", file, len(b))
 	}
 	return nil
 }
@@ -174,7 +114,7 @@ func bundleModule(m module, dir string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var crds []bundleCRD
+	var crds []schemabundle.CRD
 	for _, e := range entries {
 		ext := strings.ToLower(filepath.Ext(e.Name()))
 		if e.IsDir() || (ext != ".yaml" && ext != ".yml" && ext != ".json") {
@@ -190,130 +130,16 @@ func bundleModule(m module, dir string) ([]byte, error) {
 			return nil, fmt.Errorf("%s: %w", e.Name(), err)
 		}
 		for _, crd := range found {
-			b, err := trim(crd)
+			b, err := schemabundle.FromCRD(crd)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", e.Name(), err)
 			}
 			crds = append(crds, b)
 		}
 	}
-	if len(crds) == 0 {
-		return nil, fmt.Errorf("no CustomResourceDefinitions in %s", m.Dir)
-	}
-	slices.SortFunc(crds, func(a, b bundleCRD) int {
-		if c := strings.Compare(a.Spec.Group, b.Spec.Group); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Spec.Names.Kind, b.Spec.Names.Kind)
-	})
-	for i := 1; i < len(crds); i++ {
-		if crds[i].Spec.Group == crds[i-1].Spec.Group && crds[i].Spec.Names.Kind == crds[i-1].Spec.Names.Kind {
-			return nil, fmt.Errorf("two CRDs for %s %s", crds[i].Spec.Group, crds[i].Spec.Names.Kind)
-		}
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(bundleFile{Source: m.Path + "@" + m.Version, CRDs: crds}); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
-// trim keeps only what validation needs from a CRD.
-func trim(crd *apiextensionsv1.CustomResourceDefinition) (bundleCRD, error) {
-	s := crd.Spec
-	out := bundleCRD{APIVersion: "apiextensions.k8s.io/v1", Kind: "CustomResourceDefinition", Spec: bundleSpec{
-		Group: s.Group,
-		Names: bundleNames{Kind: s.Names.Kind, Plural: s.Names.Plural},
-		Scope: string(s.Scope),
-	}}
-	if s.Group == "" || s.Names.Kind == "" {
-		return out, fmt.Errorf("CRD %q has no group or kind", crd.Name)
-	}
-	for _, v := range s.Versions {
-		bv := bundleVersion{
-			Name: v.Name, Served: v.Served, Storage: v.Storage,
-			Deprecated: v.Deprecated, DeprecationWarning: v.DeprecationWarning,
-		}
-		if v.Schema != nil && v.Schema.OpenAPIV3Schema != nil {
-			props := v.Schema.OpenAPIV3Schema.DeepCopy()
-			stripDocs(props)
-			raw, err := marshalSorted(props)
-			if err != nil {
-				return out, err
-			}
-			bv.Schema = &bundleSchema{OpenAPIV3Schema: raw}
-		}
-		out.Spec.Versions = append(out.Spec.Versions, bv)
-	}
-	return out, nil
-}
-
-// marshalSorted encodes v as compact JSON with object keys sorted at every level, so the bytes
-// depend only on the content.
-func marshalSorted(v any) (json.RawMessage, error) {
-	b, err := json.Marshal(v)
+	b, err := schemabundle.Encode(m.Path, m.Version, crds)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", m.Dir, err)
 	}
-	var generic any
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber() // keep numbers exactly as written
-	if err := dec.Decode(&generic); err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(generic); err != nil { // maps are encoded with sorted keys
-		return nil, err
-	}
-	return json.RawMessage(bytes.TrimRight(buf.Bytes(), "\n")), nil
-}
-
-// stripDocs removes the parts of a schema that never affect validation, defaulting or pruning:
-// descriptions, titles, examples and external docs.
-func stripDocs(p *apiextensionsv1.JSONSchemaProps) {
-	if p == nil {
-		return
-	}
-	p.Description = ""
-	p.Title = ""
-	p.Example = nil
-	p.ExternalDocs = nil
-	for k, c := range p.Properties {
-		stripDocs(&c)
-		p.Properties[k] = c
-	}
-	for k, c := range p.PatternProperties {
-		stripDocs(&c)
-		p.PatternProperties[k] = c
-	}
-	for k, c := range p.Definitions {
-		stripDocs(&c)
-		p.Definitions[k] = c
-	}
-	for k, d := range p.Dependencies {
-		stripDocs(d.Schema)
-		p.Dependencies[k] = d
-	}
-	for _, list := range [][]apiextensionsv1.JSONSchemaProps{p.AllOf, p.OneOf, p.AnyOf} {
-		for i := range list {
-			stripDocs(&list[i])
-		}
-	}
-	stripDocs(p.Not)
-	if p.Items != nil {
-		stripDocs(p.Items.Schema)
-		for i := range p.Items.JSONSchemas {
-			stripDocs(&p.Items.JSONSchemas[i])
-		}
-	}
-	if p.AdditionalProperties != nil {
-		stripDocs(p.AdditionalProperties.Schema)
-	}
-	if p.AdditionalItems != nil {
-		stripDocs(p.AdditionalItems.Schema)
-	}
+	return b, nil
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/fleetctl/fleetctl/pkg/schemabundle"
 )
 
 func TestBundleModuleIsDeterministicAndTrimmed(t *testing.T) {
@@ -27,7 +29,7 @@ func TestBundleModuleIsDeterministicAndTrimmed(t *testing.T) {
 			t.Errorf("bundle still holds %q:\n%s", gone, first)
 		}
 	}
-	var f bundleFile
+	var f schemabundle.File
 	if err := json.Unmarshal(first, &f); err != nil {
 		t.Fatal(err)
 	}
@@ -47,14 +49,5 @@ func TestBundleModuleIsDeterministicAndTrimmed(t *testing.T) {
 		`"x-kubernetes-validations":[{"message":"too big","rule":"self.size < 10"}]}},"type":"object"}`
 	if got := string(g.Versions[1].Schema.OpenAPIV3Schema); got != want {
 		t.Errorf("schema:\n got %s\nwant %s", got, want)
-	}
-}
-
-func TestFileName(t *testing.T) {
-	if got := fileName("sigs.k8s.io/cluster-api", "v1.10.10"); got != "sigs.k8s.io_cluster-api@v1.10.10.json" {
-		t.Error(got)
-	}
-	if got := fileName("github.com/Azure/azure-service-operator/v2", "v2.13.0"); got != "github.com_Azure_azure-service-operator_v2@v2.13.0.json" {
-		t.Error(got)
 	}
 }

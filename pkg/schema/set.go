@@ -19,6 +19,8 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	k8sschema "k8s.io/apimachinery/pkg/runtime/schema"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+
+	"github.com/fleetctl/fleetctl/pkg/schemabundle"
 )
 
 //go:embed bundle/*.json
@@ -41,35 +43,6 @@ type kindEntry struct {
 	source              string
 	versions            []*Validator // in the CRD's order
 }
-
-// The bundle file format written by hack/genschemas (and by hand for other sources): a module and
-// its CRDs, each trimmed to what validation needs. Unknown fields are ignored.
-type (
-	bundleFile struct {
-		Source string      `json:"source"`
-		CRDs   []bundleCRD `json:"crds"`
-	}
-	bundleCRD struct {
-		Spec struct {
-			Group string `json:"group"`
-			Names struct {
-				Kind   string `json:"kind"`
-				Plural string `json:"plural"`
-			} `json:"names"`
-			Scope    string `json:"scope"`
-			Versions []struct {
-				Name               string  `json:"name"`
-				Served             bool    `json:"served"`
-				Storage            bool    `json:"storage"`
-				Deprecated         bool    `json:"deprecated"`
-				DeprecationWarning *string `json:"deprecationWarning"`
-				Schema             *struct {
-					OpenAPIV3Schema json.RawMessage `json:"openAPIV3Schema"`
-				} `json:"schema"`
-			} `json:"versions"`
-		} `json:"spec"`
-	}
-)
 
 var (
 	defaultOnce    sync.Once
@@ -108,7 +81,7 @@ func loadBundle(fsys embed.FS) (map[groupKind]*kindEntry, []string, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		var f bundleFile
+		var f schemabundle.File
 		if err := json.Unmarshal(b, &f); err != nil {
 			return nil, nil, fmt.Errorf("schema bundle %s: %w", n.Name(), err)
 		}
@@ -131,7 +104,7 @@ func loadBundle(fsys embed.FS) (map[groupKind]*kindEntry, []string, error) {
 	return kinds, sources, nil
 }
 
-func entryFromBundle(c *bundleCRD, source string) (*kindEntry, error) {
+func entryFromBundle(c *schemabundle.CRD, source string) (*kindEntry, error) {
 	s := &c.Spec
 	if s.Group == "" || s.Names.Kind == "" {
 		return nil, errors.New("CRD without group or kind")
