@@ -55,6 +55,9 @@ func TestScript(t *testing.T) {
 		Condition: func(cond string) (bool, error) {
 			if cond == "git" {
 				_, err := exec.LookPath("git")
+				if err != nil && os.Getenv("CI") == "true" {
+					return false, errors.New("the git command is not on PATH: CI must install it (.ci/run does), these scripts may not skip")
+				}
 				return err == nil, nil
 			}
 			return false, nil

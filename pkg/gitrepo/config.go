@@ -6,7 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+
+	format "github.com/go-git/go-git/v5/plumbing/format/config"
 )
 
 // configEntry is one "key = value" line of a git config file. Section and key
@@ -164,10 +167,16 @@ func includeConditionHolds(env configEnv, file, cond string) bool {
 		if env.gitDir == "" {
 			return false
 		}
-		if strings.HasPrefix(pattern, "~/") {
-			pattern = filepath.ToSlash(expandHome(env, pattern))
+		// Joined by hand: filepath.Join would drop the trailing "/"
+		// that stands for "and everything below".
+		if rest, ok := strings.CutPrefix(pattern, "~/"); ok {
+			pattern = strings.TrimSuffix(filepath.ToSlash(env.home()), "/") + "/" + rest
 		} else if rest, ok := strings.CutPrefix(pattern, "./"); ok {
-			pattern = filepath.ToSlash(filepath.Join(filepath.Dir(file), rest))
+			dir := filepath.Dir(file)
+			if real, err := filepath.EvalSymlinks(dir); err == nil {
+				dir = real // git uses the real path of the including file
+			}
+			pattern = strings.TrimSuffix(filepath.ToSlash(dir), "/") + "/" + rest
 		}
 		if !strings.HasPrefix(pattern, "/") && !filepath.IsAbs(pattern) {
 			pattern = "**/" + pattern
@@ -250,205 +259,283 @@ func wildmatch(pattern, name string, fold bool) bool {
 	return err == nil && m
 }
 
-// parseConfig parses the text of a git config file.
+// parseConfig reads the text of one git config file into its entries, in
+// file order.
+//
+// The "key = value" lines are decoded by go-git's config-format decoder,
+// which unquotes values, decodes the \n \t \b \\ \" escapes, drops comments
+// and surrounding whitespace, and rejects malformed lines (unknown escapes,
+// unterminated quotes, a key before any section, a key that does not start
+// with a letter, NUL bytes, invalid UTF-8). What that decoder reads
+// differently from git, or cannot express, is dealt with by configSource
+// before the text reaches it:
+//
+//   - Section headers are read here, git's way: the decoder rejects the
+//     deprecated [section.sub] form, a key on the same line as its header,
+//     backslashes before ordinary characters in a subsection name and
+//     [section ""], and accepts headers git rejects ([ core ], [a"b"]).
+//   - A backslash at the end of a line joins the next line to the value;
+//     the decoder would keep the line break in the value.
+//   - A key without "=" is a boolean true; the decoder gives it the empty
+//     value, which reads as false. Git allows nothing after such a key, not
+//     even a comment; the decoder does.
+//   - Outside quotes, whitespace inside a value is one space per tab or
+//     space, and none before the value's first character (even after ""),
+//     as in git; the decoder keeps tabs and keeps spaces after "".
+//   - Key names must be ASCII; the decoder accepts any Unicode letter.
+//   - The decoder merges all sections of one name, losing the order of
+//     entries across sections that includes depend on, so each section is
+//     handed to it under its own numbered placeholder header.
 func parseConfig(s string) ([]configEntry, error) {
-	p := &configParser{s: s, line: 1}
-	return p.parse()
-}
-
-type configParser struct {
-	s    string
-	i    int
-	line int
-}
-
-func (p *configParser) errorf(format string, args ...any) error {
-	return fmt.Errorf("line %d: %s", p.line, fmt.Sprintf(format, args...))
-}
-
-func (p *configParser) peek() byte {
-	if p.i < len(p.s) {
-		return p.s[p.i]
+	src := &configSource{}
+	stop := src.read(strings.TrimPrefix(s, "\uFEFF"))
+	decoded, err := src.decode()
+	if err == nil {
+		err = stop // the decoder found no error before the line read stopped at
 	}
-	return 0
+	if err != nil {
+		return nil, err
+	}
+	var entries []configEntry
+	for _, sec := range decoded.Sections {
+		for _, sub := range sec.Subsections {
+			n, err := strconv.Atoi(sub.Name)
+			if err != nil || n < 0 || n >= len(src.headers) {
+				return nil, fmt.Errorf("unexpected section %q from the decoder", sub.Name)
+			}
+			h := src.headers[n]
+			if h.unreadable {
+				continue
+			}
+			for _, o := range sub.Options {
+				entries = append(entries, configEntry{
+					section:    h.section,
+					subsection: h.subsection,
+					key:        strings.ToLower(o.Key),
+					value:      o.Value,
+				})
+			}
+		}
+	}
+	return entries, nil
 }
 
-func (p *configParser) skipToEOL() {
-	for p.i < len(p.s) && p.s[p.i] != '\n' {
-		p.i++
+// configHeader is a section header as git reads it.
+type configHeader struct {
+	section, subsection string
+	// unreadable marks headers git accepts but under which no lookup of
+	// this package can find a variable: an empty section name ([.x],
+	// [ "x"]) or an empty subsection name ([x.], [x ""]). Their lines are
+	// still checked by the decoder.
+	unreadable bool
+}
+
+// configSource is a config file rewritten for go-git's decoder: one line per
+// logical line of the file, section headers replaced by placeholders.
+type configSource struct {
+	text    strings.Builder
+	lines   []int          // the file's line number of each line of text
+	headers []configHeader // the header behind placeholder [s "N"]
+}
+
+func (src *configSource) add(line int, text string) {
+	src.text.WriteString(text)
+	src.text.WriteByte('\n')
+	src.lines = append(src.lines, line)
+}
+
+// read rewrites the file s. It stops at the first line the decoder must not
+// see and returns that line's error.
+func (src *configSource) read(s string) error {
+	phys := strings.Split(s, "\n")
+	for n := 0; n < len(phys); n++ {
+		line := n + 1
+		rest := strings.TrimLeft(physLine(phys, n), " \t\r")
+		for strings.HasPrefix(rest, "[") {
+			h, after, err := parseConfigHeader(rest)
+			if err != nil {
+				return fmt.Errorf("line %d: %w", line, err)
+			}
+			src.add(line, `[s "`+strconv.Itoa(len(src.headers))+`"]`)
+			src.headers = append(src.headers, h)
+			rest = strings.TrimLeft(after, " \t\r")
+		}
+		if rest == "" || rest[0] == '#' || rest[0] == ';' {
+			continue
+		}
+		end := strings.IndexAny(rest, " \t\r=#;")
+		if end < 0 {
+			end = len(rest)
+		}
+		key, after := rest[:end], strings.TrimLeft(rest[end:], " \t")
+		if strings.ContainsFunc(key, func(r rune) bool { return r >= 0x80 }) {
+			return fmt.Errorf("line %d: invalid key name %q", line, key)
+		}
+		switch {
+		case key == "":
+			src.add(line, rest) // not a variable: the decoder says why
+		case after == "":
+			src.add(line, key+" = true")
+		case after[0] != '=':
+			return fmt.Errorf("line %d: expected '=' after %q", line, key)
+		default:
+			v := &configValue{}
+			v.b.WriteString(key + " = ")
+			text := after[1:]
+			for {
+				continues, err := v.scan(text)
+				if err != nil {
+					return fmt.Errorf("line %d: %w", n+1, err)
+				}
+				if !continues || n+1 == len(phys) {
+					break
+				}
+				n++ // a continuation: join the next line
+				text = physLine(phys, n)
+			}
+			src.add(line, v.b.String())
+		}
 	}
+	return nil
+}
+
+// physLine returns line n of a file split at "\n", without the "\r" of a
+// CRLF line ending.
+func physLine(phys []string, n int) string {
+	if n+1 < len(phys) {
+		return strings.TrimSuffix(phys[n], "\r")
+	}
+	return phys[n]
+}
+
+// decode runs go-git's decoder over the rewritten text; its errors name the
+// line of the file.
+func (src *configSource) decode() (cfg *format.Config, err error) {
+	defer func() {
+		// The decoder's unquoting panics, instead of failing, on a
+		// malformed value; its scanner should reject those first, but a
+		// config file must not be able to crash fleetctl.
+		if r := recover(); r != nil {
+			cfg, err = nil, fmt.Errorf("%v", r)
+		}
+	}()
+	cfg = format.New()
+	if err := format.NewDecoder(strings.NewReader(src.text.String())).Decode(cfg); err != nil {
+		return nil, src.lineError(err)
+	}
+	return cfg, nil
+}
+
+// lineError turns the decoder's "L:C: message" into "line N: message", N
+// being the line of the file where decoder line L starts.
+func (src *configSource) lineError(err error) error {
+	pos, msg, ok := strings.Cut(err.Error(), ": ")
+	l, _, _ := strings.Cut(pos, ":")
+	n, convErr := strconv.Atoi(l)
+	if !ok || convErr != nil || n < 1 || n > len(src.lines) {
+		return err
+	}
+	return fmt.Errorf("line %d: %s", src.lines[n-1], msg)
+}
+
+// configValue collects the text of one value for the decoder.
+type configValue struct {
+	b       strings.Builder
+	quoted  bool // inside "..."
+	started bool // a character of the value has been seen
+	spaces  int  // whitespace outside quotes, written before the next character
+}
+
+// scan appends one line of a value and reports whether it ends in a line
+// continuation. Escapes are left for the decoder to check and decode, but
+// for a backslash before a CR, which git rejects and the decoder would take
+// for part of a line break; a comment ends the value.
+func (v *configValue) scan(s string) (continues bool, err error) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !v.quoted {
+			if c == ' ' || c == '\t' || c == '\r' {
+				if v.started {
+					v.spaces++
+				}
+				continue
+			}
+			if c == '#' || c == ';' {
+				return false, nil
+			}
+		}
+		if c == '\\' && i+1 == len(s) {
+			// Git keeps the whitespace before the backslash, which the
+			// decoder would trim if the value ended here: quote it.
+			if v.spaces > 0 {
+				v.b.WriteString(`"` + strings.Repeat(" ", v.spaces) + `"`)
+				v.spaces = 0
+			}
+			return true, nil
+		}
+		v.b.WriteString(strings.Repeat(" ", v.spaces))
+		v.spaces = 0
+		switch c {
+		case '"':
+			v.quoted = !v.quoted
+			v.b.WriteByte(c)
+		case '\\':
+			if s[i+1] == '\r' {
+				return false, errors.New("unknown escape sequence")
+			}
+			v.b.WriteString(s[i : i+2])
+			v.started = true
+			i++
+		default:
+			v.b.WriteByte(c)
+			v.started = true
+		}
+	}
+	return false, nil
 }
 
 func isConfigKeyChar(c byte) bool {
 	return c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
-func (p *configParser) parse() ([]configEntry, error) {
-	var entries []configEntry
-	section, subsection := "", ""
-	if strings.HasPrefix(p.s, "\uFEFF") {
-		p.i = len("\uFEFF")
-	}
-	for p.i < len(p.s) {
-		c := p.s[p.i]
-		switch {
-		case c == '\n':
-			p.line++
-			p.i++
-		case c == ' ' || c == '\t' || c == '\r':
-			p.i++
-		case c == '#' || c == ';':
-			p.skipToEOL()
-		case c == '[':
-			var err error
-			section, subsection, err = p.parseHeader()
-			if err != nil {
-				return nil, err
-			}
-		case isConfigKeyChar(c):
-			if section == "" {
-				return nil, p.errorf("key outside of any section")
-			}
-			start := p.i
-			for p.i < len(p.s) && isConfigKeyChar(p.s[p.i]) {
-				p.i++
-			}
-			key := strings.ToLower(p.s[start:p.i])
-			for p.peek() == ' ' || p.peek() == '\t' {
-				p.i++
-			}
-			value := "true" // a key without "=" is a boolean true
-			if p.peek() == '=' {
-				p.i++
-				v, err := p.parseValue()
-				if err != nil {
-					return nil, err
-				}
-				value = v
-			} else if c := p.peek(); c != '\n' && c != '\r' && c != '#' && c != ';' && c != 0 {
-				return nil, p.errorf("bad config line")
-			}
-			entries = append(entries, configEntry{section: section, subsection: subsection, key: key, value: value})
-		default:
-			return nil, p.errorf("bad config line")
-		}
-	}
-	return entries, nil
-}
+var errBadConfigHeader = errors.New("bad section header")
 
-func (p *configParser) parseHeader() (section, subsection string, err error) {
-	p.i++ // '['
-	start := p.i
-	for p.i < len(p.s) && (isConfigKeyChar(p.s[p.i]) || p.s[p.i] == '.') {
-		p.i++
+// parseConfigHeader reads the section header at the start of s, which begins
+// with "[", and returns the rest of the line after its "]". As in git, the
+// section name (letters, digits, "-" and ".") is lower-cased and a "." in
+// it starts a subsection ([section.sub], lower-cased too); a quoted
+// subsection ([section "Sub"]) keeps its case, and a backslash in it
+// escapes any character.
+func parseConfigHeader(s string) (h configHeader, rest string, err error) {
+	i := 1
+	for i < len(s) && (isConfigKeyChar(s[i]) || s[i] == '.') {
+		i++
 	}
-	name := p.s[start:p.i]
-	if name == "" {
-		return "", "", p.errorf("bad section header")
+	name := strings.ToLower(s[1:i])
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r') {
+		i++
 	}
-	switch p.peek() {
-	case ']':
-		p.i++
-		// Deprecated [section.subsection] syntax: subsection is lower-cased.
-		sec, sub, _ := strings.Cut(name, ".")
-		return strings.ToLower(sec), strings.ToLower(sub), nil
-	case ' ', '\t':
-		for p.peek() == ' ' || p.peek() == '\t' {
-			p.i++
-		}
-		if p.peek() != '"' {
-			return "", "", p.errorf("bad section header")
-		}
-		p.i++
+	switch {
+	case i < len(s) && s[i] == ']' && i == 1+len(name) && name != "":
+	case i < len(s) && s[i] == '"' && i > 1+len(name):
 		var sub strings.Builder
-		for {
-			if p.i >= len(p.s) || p.s[p.i] == '\n' {
-				return "", "", p.errorf("unterminated section header")
+		for i++; i < len(s) && s[i] != '"'; i++ {
+			if s[i] == '\\' {
+				i++
 			}
-			c := p.s[p.i]
-			p.i++
-			if c == '"' {
-				break
+			if i < len(s) {
+				sub.WriteByte(s[i])
 			}
-			if c == '\\' && p.i < len(p.s) && p.s[p.i] != '\n' {
-				c = p.s[p.i]
-				p.i++
-			}
-			sub.WriteByte(c)
 		}
-		if p.peek() != ']' {
-			return "", "", p.errorf("bad section header")
+		if i+1 >= len(s) || s[i+1] != ']' {
+			return h, "", errBadConfigHeader
 		}
-		p.i++
-		return strings.ToLower(name), sub.String(), nil
+		i++
+		name += "." + sub.String()
+	default:
+		return h, "", errBadConfigHeader
 	}
-	return "", "", p.errorf("bad section header")
-}
-
-// parseValue reads a value after "=": surrounding whitespace is dropped,
-// double quotes preserve it, "#" and ";" outside quotes start a comment, and
-// a backslash escapes \n, \t, \b, \\ and \" or continues the line.
-func (p *configParser) parseValue() (string, error) {
-	var b strings.Builder
-	quoted := false
-	pendingSpace := ""
-	for p.i < len(p.s) {
-		c := p.s[p.i]
-		if c == '\n' {
-			if quoted {
-				return "", p.errorf("unterminated quoted value")
-			}
-			break
-		}
-		p.i++
-		switch {
-		case c == '\r' && p.peek() == '\n':
-			continue
-		case !quoted && (c == ' ' || c == '\t'):
-			if b.Len() > 0 {
-				pendingSpace += string(c)
-			}
-			continue
-		case !quoted && (c == '#' || c == ';'):
-			p.skipToEOL()
-			return b.String(), nil
-		}
-		b.WriteString(pendingSpace)
-		pendingSpace = ""
-		switch c {
-		case '"':
-			quoted = !quoted
-		case '\\':
-			if p.i >= len(p.s) {
-				return "", p.errorf("bad escape at end of file")
-			}
-			e := p.s[p.i]
-			p.i++
-			switch e {
-			case '\n':
-				p.line++
-			case '\r':
-				if p.peek() == '\n' {
-					p.i++
-					p.line++
-				}
-			case 'n':
-				b.WriteByte('\n')
-			case 't':
-				b.WriteByte('\t')
-			case 'b':
-				b.WriteByte('\b')
-			case '\\', '"':
-				b.WriteByte(e)
-			default:
-				return "", p.errorf("bad escape sequence \\%c", e)
-			}
-		default:
-			b.WriteByte(c)
-		}
-	}
-	if quoted {
-		return "", p.errorf("unterminated quoted value")
-	}
-	return b.String(), nil
+	section, sub, hasSub := strings.Cut(name, ".")
+	h = configHeader{section: section, subsection: sub, unreadable: section == "" || hasSub && sub == ""}
+	return h, s[i+1:], nil
 }

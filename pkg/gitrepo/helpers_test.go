@@ -27,6 +27,9 @@ var (
 func requireGit(t testing.TB) {
 	t.Helper()
 	if _, err := exec.LookPath("git"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("git command not found on PATH: CI must install it (.ci/run does)")
+		}
 		t.Skip("git command not found on PATH")
 	}
 }
