@@ -130,6 +130,7 @@ func Open(repo *gitrepo.Repo, o Options) (*Session, error) {
 		s.Close()
 		return nil, err
 	}
+	s.pause("open")
 	if o.NoCommit {
 		s.View = os.DirFS(repo.Root())
 		return s, nil
@@ -255,11 +256,13 @@ func (s *Session) Apply(p *Plan, author, committer gitrepo.Signature) (*Result, 
 		}
 	}
 	res.Files = files
+	s.pause("planned")
 	if p.Check != nil {
 		if err := p.Check(Overlay(s.View, &Plan{Changes: changes})); err != nil {
 			return nil, err
 		}
 	}
+	s.pause("checked")
 	if s.opts.DryRun {
 		return res, nil
 	}
@@ -358,19 +361,30 @@ func (s *Session) before(paths []string, index bool) ([]JournalFile, error) {
 	return out, nil
 }
 
+// crashAfterStep, set by tests, makes the write stop after that step as a killed process would.
+var crashAfterStep int
+
+var errCrash = errors.New("simulated crash")
+
 // step runs the write's steps in order, checking for a signal before each; on an error or a
-// signal it undoes what the journal records and removes it.
-func (s *Session) step(j *Journal, steps ...func() error) error {
-	for _, st := range steps {
+// signal it undoes what was done (undo: what the journal records) and removes the journal.
+func (s *Session) step(undo func() error, steps ...func() error) error {
+	s.pause("journal")
+	for i, st := range steps {
+		s.pause(fmt.Sprintf("step-%d", i+1))
 		if sig := s.guard.interrupted(); sig != nil {
-			err := j.undo(s.Repo, false)
+			err := undo()
 			if err == nil {
 				err = removeJournal(s.Repo)
 			}
 			return &InterruptedError{Signal: sig, Err: err}
 		}
-		if err := st(); err != nil {
-			if uerr := j.undo(s.Repo, false); uerr != nil {
+		err := st()
+		if i+1 == crashAfterStep {
+			return errCrash // as if the process died here: no undo, the journal stays
+		}
+		if err != nil {
+			if uerr := undo(); uerr != nil {
 				return errors.Join(err, uerr, errors.New("run fleetctl repair"))
 			}
 			return errors.Join(err, removeJournal(s.Repo))
@@ -379,6 +393,7 @@ func (s *Session) step(j *Journal, steps ...func() error) error {
 	if err := removeJournal(s.Repo); err != nil {
 		return fmt.Errorf("the change is written but its journal %s could not be removed (%v): delete that file; do not run fleetctl repair", journalPath(s.Repo), err)
 	}
+	s.pause("done")
 	return nil
 }
 
@@ -403,7 +418,7 @@ func (s *Session) writeWorktree(changes []fsx.Change) error {
 	if err := j.write(s.Repo); err != nil {
 		return err
 	}
-	err = s.step(j, func() error { _, err := fsx.Apply(s.Repo.Root(), changes); return err })
+	err = s.step(func() error { return j.undo(s.Repo, false) }, func() error { _, err := fsx.Apply(s.Repo.Root(), changes); return err })
 	done = err == nil
 	return err
 }
@@ -466,6 +481,7 @@ func (s *Session) commit(changes []fsx.Change, branch, message string, author, c
 	if err := j.write(s.Repo); err != nil {
 		return "", nil, err
 	}
+	indexDone := false
 	steps := []func() error{
 		func() error { return s.Repo.CreateBranch(branch, hash) },
 		func() error {
@@ -481,12 +497,23 @@ func (s *Session) commit(changes []fsx.Change, branch, message string, author, c
 			}
 			return nil
 		},
-		func() error { return s.Repo.UpdateIndex(updates) },
+		func() error {
+			err := s.Repo.UpdateIndex(updates)
+			indexDone = err == nil // the update is atomic: done or not at all
+			return err
+		},
 	}
 	if s.Head.Branch != branch {
 		steps = append(steps, func() error { return s.Repo.SetHead(gitrepo.HeadState{Branch: branch}) })
 	}
-	if err := s.step(j, steps...); err != nil {
+	// In this process the index is put back only if its update happened; after a crash, Repair
+	// cannot know, and restores it either way.
+	undo := func() error {
+		k := *j
+		k.Index = indexDone
+		return k.undo(s.Repo, false)
+	}
+	if err := s.step(undo, steps...); err != nil {
 		return "", nil, err
 	}
 	done = true

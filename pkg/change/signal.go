@@ -48,6 +48,8 @@ func signalName(sig os.Signal) string {
 type guard struct {
 	ch   chan os.Signal
 	done chan struct{}
+	// signalled is closed when a signal is recorded during a critical section.
+	signalled chan struct{}
 
 	mu       sync.Mutex
 	critical bool
@@ -58,7 +60,7 @@ type guard struct {
 }
 
 func newGuard(exit func(os.Signal, bool)) *guard {
-	g := &guard{ch: make(chan os.Signal, 2), done: make(chan struct{}), exit: exit}
+	g := &guard{ch: make(chan os.Signal, 2), done: make(chan struct{}), signalled: make(chan struct{}), exit: exit}
 	signal.Notify(g.ch, os.Interrupt, syscall.SIGTERM)
 	go g.loop()
 	return g
@@ -76,6 +78,7 @@ func (g *guard) loop() {
 			}
 			if g.sig == nil {
 				g.sig = sig
+				close(g.signalled)
 			}
 			g.mu.Unlock()
 		case <-g.done:

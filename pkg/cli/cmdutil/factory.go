@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/viper"
 	"sigs.k8s.io/yaml"
 
+	"github.com/fleetctl/fleetctl/pkg/change"
 	"github.com/fleetctl/fleetctl/pkg/config"
 	"github.com/fleetctl/fleetctl/pkg/fleet"
 	"github.com/fleetctl/fleetctl/pkg/gitrepo"
@@ -184,7 +185,7 @@ func EnvVar(key string) string {
 }
 
 // envNotSettings are FLEETCTL_ variables that are not config keys but are read elsewhere.
-var envNotSettings = map[string]bool{}
+var envNotSettings = map[string]bool{change.PauseAtEnv: true, change.PauseFileEnv: true}
 
 // checkEnv reports a FLEETCTL_ variable that names no setting, with the closest one.
 func (f *Factory) checkEnv(known map[string]bool) error {
