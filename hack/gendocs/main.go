@@ -1,4 +1,5 @@
-// Command gendocs writes fleetctl's command reference into the folder given as its argument.
+// Command gendocs writes fleetctl's command reference into the folder given as its argument, and
+// the rule table of docs/validate.md (beside that folder) from the rule registry.
 package main
 
 import (
@@ -24,5 +25,17 @@ func main() {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
+	}
+	rulesDoc := filepath.Join(dir, "..", "validate.md")
+	doc, err := os.ReadFile(rulesDoc)
+	if err == nil {
+		doc, err = cli.WithRulesTable(doc)
+	}
+	if err == nil {
+		err = os.WriteFile(rulesDoc, doc, 0o644)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
 }

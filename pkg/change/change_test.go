@@ -218,13 +218,13 @@ func TestCheckFailureWritesNothing(t *testing.T) {
 	repo := newRepo(t)
 	p := addPlan("a", "resources: [old, a]\n")
 	var seen string
-	p.Check = func(view fs.FS) error {
+	p.Check = func(view fs.FS) ([]string, error) {
 		b, err := fs.ReadFile(view, "list.yaml")
 		seen = string(b)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		return errors.New("invalid")
+		return nil, errors.New("invalid")
 	}
 	for _, o := range []Options{{Command: "add a"}, {Command: "add a", DryRun: true}, {Command: "add a", NoCommit: true}} {
 		if _, err := apply(t, repo, o, p); err == nil || err.Error() != "invalid" {

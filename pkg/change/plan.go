@@ -34,8 +34,9 @@ type Plan struct {
 	NoOp string
 	// Next says what merging the pull request does.
 	Next string
-	// Check validates the tree as the plan leaves it (Overlay of the view it was computed on).
-	Check func(view fs.FS) error
+	// Check validates the tree as the plan leaves it (Overlay of the view it was computed on): an
+	// error refuses the plan; warnings are reported with it.
+	Check func(view fs.FS) (warnings []string, err error)
 }
 
 // Paths returns the sorted paths of the plan's changes.

@@ -198,9 +198,13 @@ type Result struct {
 	// Branch and Commit are set when the write committed.
 	Branch string
 	Commit string
+	// Head is where HEAD was before the write.
+	Head gitrepo.HeadState
 	// Switched are the other working tree files that moving to the new branch changed (it starts
 	// from the base, not from where HEAD was).
 	Switched []string
+	// Warnings are what the plan's check found that does not refuse it.
+	Warnings []string
 }
 
 // Apply carries out the plan: the dirty check, then "nothing to change", then the plan's Check on
@@ -209,7 +213,7 @@ type Result struct {
 // and HEAD, in that order, journalled first. An error or a signal at any step undoes the steps
 // done.
 func (s *Session) Apply(p *Plan, author, committer gitrepo.Signature) (*Result, error) {
-	res := &Result{Base: s.Base, DryRun: s.opts.DryRun}
+	res := &Result{Base: s.Base, DryRun: s.opts.DryRun, Head: s.Head}
 	branch := s.opts.Branch
 	if branch == "" {
 		branch = p.Branch
@@ -258,7 +262,7 @@ func (s *Session) Apply(p *Plan, author, committer gitrepo.Signature) (*Result, 
 	res.Files = files
 	s.pause("planned")
 	if p.Check != nil {
-		if err := p.Check(Overlay(s.View, &Plan{Changes: changes})); err != nil {
+		if res.Warnings, err = p.Check(Overlay(s.View, &Plan{Changes: changes})); err != nil {
 			return nil, err
 		}
 	}

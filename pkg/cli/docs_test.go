@@ -30,3 +30,19 @@ func TestReferenceDocsUpToDate(t *testing.T) {
 		}
 	}
 }
+
+// TestRulesTableUpToDate fails when the rule table of docs/validate.md differs from the registry.
+func TestRulesTableUpToDate(t *testing.T) {
+	file := filepath.Join("..", "..", "docs", "validate.md")
+	doc, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := WithRulesTable(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(want) != string(doc) {
+		t.Errorf("the rule table of docs/validate.md is out of date: run make docs")
+	}
+}

@@ -16,7 +16,6 @@ import (
 	"github.com/fleetctl/fleetctl/pkg/schema"
 	"github.com/fleetctl/fleetctl/pkg/validate/engine"
 	"github.com/fleetctl/fleetctl/pkg/validate/report"
-	"github.com/fleetctl/fleetctl/pkg/validate/rules"
 )
 
 // Options of `fleetctl validate`.
@@ -150,10 +149,7 @@ func (o *Options) Run() error {
 		return err
 	}
 	meta := report.Meta{Tool: "fleetctl", Version: o.f.Build.Version, Root: root, Schemas: schemas.Sources(),
-		Files: res.Files, Objects: res.Objects, Paths: res.Paths, Strict: o.Strict, Rules: map[string]string{}}
-	for _, r := range rules.All {
-		meta.Rules[r.ID] = r.Summary
-	}
+		Files: res.Files, Objects: res.Objects, Paths: res.Paths, Strict: o.Strict}
 	if o.Output == "text" {
 		meta.Duration = time.Since(start)
 	}

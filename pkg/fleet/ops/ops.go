@@ -32,16 +32,21 @@ func (c *Client) branch(name string) string { return c.Fleet.Config.Git.BranchPr
 
 // check returns the plan's Check: the engine on the tree as the plan leaves it, blocking on what
 // belongs to the plan's clusters and files.
-func (c *Client) check(p *change.Plan) func(fs.FS) error {
-	return func(view fs.FS) error {
+func (c *Client) check(p *change.Plan) func(fs.FS) ([]string, error) {
+	return func(view fs.FS) ([]string, error) {
 		if c.Schemas == nil {
 			s, err := schema.Default()
 			if err != nil {
-				return err
+				return nil, err
 			}
 			c.Schemas = s
 		}
-		return engine.Check(c.Fleet.WithFS(view), c.Schemas, p.Clusters, p.Paths())
+		warnings, err := engine.Check(c.Fleet.WithFS(view), c.Schemas, p.Clusters, p.Paths())
+		lines := make([]string, len(warnings))
+		for i, w := range warnings {
+			lines[i] = engine.Line(w)
+		}
+		return lines, err
 	}
 }
 

@@ -69,13 +69,13 @@ type parsed struct {
 func (c *checker) readFile(p string) (*parsed, bool) {
 	content, err := fs.ReadFile(c.opts.Fleet.FS, p)
 	if err != nil {
-		c.col.add(errf("yaml/read", p, "cannot read: %v", err))
+		c.col.add(errf(validate.RuleYAMLRead, p, "cannot read: %v", err))
 		return nil, false
 	}
 	c.col.add(rules.SecretRules(p, content)...)
 	ix, err := yamlpos.Parse(content)
 	if err != nil {
-		f := errf("yaml/syntax", p, "%s", oneLine(err.Error()))
+		f := errf(validate.RuleYAMLSyntax, p, "%s", oneLine(err.Error()))
 		var se *yamlpos.SyntaxError
 		if errors.As(err, &se) {
 			f.Line, f.Column, f.Message = se.Line, se.Column, se.Msg
@@ -85,13 +85,13 @@ func (c *checker) readFile(p string) (*parsed, bool) {
 		return nil, false
 	}
 	for _, d := range ix.DuplicateKeys() {
-		c.col.add(validate.Finding{Severity: validate.Error, Rule: "yaml/duplicate-key", File: p, Line: d.Line, Column: d.Column,
+		c.col.add(validate.Finding{Severity: validate.Error, Rule: validate.RuleYAMLDuplicateKey, File: p, Line: d.Line, Column: d.Column,
 			Field: d.Path, Message: fmt.Sprintf("key %s is set twice (first on line %d); strict decoders (the API server, Flux) reject duplicate keys", d.Path, d.FirstLine),
 			Fix: "keep one of the two keys"})
 	}
 	docs, err := splitDocuments(content)
 	if err != nil {
-		c.col.add(errf("yaml/syntax", p, "%s", oneLine(err.Error())))
+		c.col.add(errf(validate.RuleYAMLSyntax, p, "%s", oneLine(err.Error())))
 		return nil, false
 	}
 	return &parsed{path: p, content: content, index: ix, docs: docs}, true
@@ -143,7 +143,7 @@ func (c *checker) checkFile(p string) {
 	}
 	if path.Base(p) == config.FileName && path.Dir(p) == "." {
 		if _, err := config.Decode(p, pf.content); err != nil {
-			c.col.add(validate.Finding{Severity: validate.Error, Rule: "config/invalid", File: p, Message: oneLine(err.Error()),
+			c.col.add(validate.Finding{Severity: validate.Error, Rule: validate.RuleConfigInvalid, File: p, Message: oneLine(err.Error()),
 				Fix: "fix .fleetctl.yaml: apiVersion " + config.APIVersion + ", kind " + config.Kind + ", known keys only"})
 		}
 		return
@@ -164,13 +164,13 @@ func (c *checker) checkObject(pf *parsed, doc int, obj map[string]any) {
 	kind, _ := obj["kind"].(string)
 	line, col, _ := pf.index.Lookup(doc, "")
 	if apiVersion == "" || kind == "" {
-		c.col.add(validate.Finding{Severity: validate.Error, Rule: "yaml/not-an-object", File: pf.path, Line: line, Column: col,
+		c.col.add(validate.Finding{Severity: validate.Error, Rule: validate.RuleYAMLNotAnObject, File: pf.path, Line: line, Column: col,
 			Message: "document has no apiVersion and kind; Flux cannot apply it", Fix: "add apiVersion and kind, or move the file out of the folders Flux applies"})
 		return
 	}
 	meta, _ := obj["metadata"].(map[string]any)
 	if name, _ := meta["name"].(string); name == "" {
-		c.col.add(validate.Finding{Severity: validate.Error, Rule: "yaml/missing-name", File: pf.path, Line: line, Column: col,
+		c.col.add(validate.Finding{Severity: validate.Error, Rule: validate.RuleYAMLMissingName, File: pf.path, Line: line, Column: col,
 			Object: kind, Message: fmt.Sprintf("%s %s has no metadata.name", apiVersion, kind), Fix: "set metadata.name"})
 		return
 	}
@@ -210,14 +210,14 @@ func (c *checker) validateObject(obj map[string]any, prefix string) []validate.F
 	switch lk.Status {
 	case schema.Found:
 		if lk.Deprecated {
-			out = append(out, validate.Finding{Severity: validate.Warning, Rule: "schema/deprecated-version", Object: id, Field: prefix + "apiVersion",
+			out = append(out, validate.Finding{Severity: validate.Warning, Rule: validate.RuleSchemaDeprecatedVersion, Object: id, Field: prefix + "apiVersion",
 				Message: oneLine(lk.Warning), Fix: "move the object to the version the CRD stores (see the warning)"})
 		}
 		for _, e := range lk.Validator.Validate(obj) {
 			if e.Type == "cel-skipped" {
 				continue // the server's note that CEL did not run because of the errors reported here
 			}
-			out = append(out, validate.Finding{Severity: validate.Error, Rule: "schema/" + e.Type, Object: id,
+			out = append(out, validate.Finding{Severity: validate.Error, Rule: validate.SchemaRule(e.Type), Object: id,
 				Field: prefix + e.Path, Message: e.Message, Fix: fixFor(e.Type)})
 		}
 	case schema.Unknown:
@@ -225,12 +225,12 @@ func (c *checker) validateObject(obj map[string]any, prefix string) []validate.F
 		if c.opts.Strict {
 			sev = validate.Error
 		}
-		out = append(out, validate.Finding{Severity: sev, Rule: "schema/unknown-kind", Object: id, Field: prefix,
+		out = append(out, validate.Finding{Severity: sev, Rule: validate.RuleSchemaUnknownKind, Object: id, Field: prefix,
 			Message: fmt.Sprintf("no schema for %s %s: not validated", apiVersion, kind),
 			Fix:     "add its CRD with --schema-dir, or fix apiVersion/kind if it is a typo"})
 		return out
 	default:
-		out = append(out, validate.Finding{Severity: validate.Error, Rule: "schema/removed-version", Object: id, Field: prefix + "apiVersion",
+		out = append(out, validate.Finding{Severity: validate.Error, Rule: validate.RuleSchemaRemovedVersion, Object: id, Field: prefix + "apiVersion",
 			Message: lk.Message(), Fix: "move the object to " + lk.Replacement})
 		return out
 	}
@@ -262,7 +262,7 @@ func fixFor(typ string) string {
 // checkKustomizeRoot builds a kustomization folder as kustomize-controller would.
 func (c *checker) checkKustomizeRoot(dir string) {
 	if err := c.opts.Fleet.BuildKustomization(dir); err != nil {
-		c.col.add(validate.Finding{Severity: validate.Error, Rule: "kustomize/build", File: path.Join(dir, "kustomization.yaml"),
+		c.col.add(validate.Finding{Severity: validate.Error, Rule: validate.RuleKustomizeBuild, File: path.Join(dir, "kustomization.yaml"),
 			Message: oneLine(err.Error()), Fix: "fix the kustomization so `kustomize build " + dir + "` succeeds"})
 	}
 }
@@ -328,7 +328,7 @@ func (c *checker) clusterFacts(name string, files []string, report bool) (*rules
 	v, err := spec.DecodeValues(valuesPath, content)
 	if err != nil {
 		if report {
-			fd := validate.Finding{Severity: validate.Error, Rule: "values/invalid", File: valuesPath,
+			fd := validate.Finding{Severity: validate.Error, Rule: validate.RuleValuesInvalid, File: valuesPath,
 				Message: strings.TrimPrefix(oneLine(err.Error()), valuesPath+": "),
 				Fix:     "use only keys the cluster chart knows (see its values.yaml), with the right types"}
 			if field := decodeErrorField(fd.Message); field != "" {
@@ -391,7 +391,7 @@ func (c *checker) checkCluster(name string, files []string) *rules.Cluster {
 	if c.col.hasIn(dir, "yaml/") {
 		// kustomize would only repeat the YAML problem already reported for this folder
 	} else if err := f.CheckClusterBuild(name); err != nil {
-		c.col.add(validate.Finding{Severity: validate.Error, Rule: "kustomize/build", File: path.Join(dir, fleet.KustomizationFile),
+		c.col.add(validate.Finding{Severity: validate.Error, Rule: validate.RuleKustomizeBuild, File: path.Join(dir, fleet.KustomizationFile),
 			Message: oneLine(err.Error()), Fix: "fix the kustomization so the cluster folder builds and valuesFrom follows the values ConfigMap"})
 	}
 	facts, content := c.clusterFacts(name, files, true)
@@ -412,7 +412,7 @@ func (c *checker) renderChart(facts *rules.Cluster, content []byte) {
 	ch, err := f.Chart()
 	if err != nil {
 		c.chartOnce.Do(func() {
-			c.col.add(validate.Finding{Severity: validate.Error, Rule: "chart/load", File: path.Join(f.ChartDir(), "Chart.yaml"),
+			c.col.add(validate.Finding{Severity: validate.Error, Rule: validate.RuleChartLoad, File: path.Join(f.ChartDir(), "Chart.yaml"),
 				Message: oneLine(err.Error()), Fix: "fix the cluster chart"})
 		})
 		return
@@ -429,7 +429,7 @@ func (c *checker) renderChart(facts *rules.Cluster, content []byte) {
 	case errors.As(err, &se):
 		c.markInvalid(facts.Name)
 		for _, v := range se.Violations {
-			fd := validate.Finding{Severity: validate.Error, Rule: "values/schema", File: facts.ValuesFile, Field: v.Path,
+			fd := validate.Finding{Severity: validate.Error, Rule: validate.RuleValuesSchema, File: facts.ValuesFile, Field: v.Path,
 				Message: v.Message, Fix: "fix the value to match the chart's values.schema.json"}
 			if facts.Pos != nil {
 				fd.Line, fd.Column = facts.Pos(v.Path)
@@ -438,7 +438,7 @@ func (c *checker) renderChart(facts *rules.Cluster, content []byte) {
 		}
 		return
 	case err != nil:
-		c.col.add(validate.Finding{Severity: validate.Error, Rule: "chart/render", File: facts.ValuesFile, Message: oneLine(err.Error()),
+		c.col.add(validate.Finding{Severity: validate.Error, Rule: validate.RuleChartRender, File: facts.ValuesFile, Message: oneLine(err.Error()),
 			Fix: "fix the values or the chart so it renders"})
 		return
 	}
@@ -459,7 +459,7 @@ func (c *checker) renderChart(facts *rules.Cluster, content []byte) {
 	sort.Strings(pools)
 	if err := chart.CheckShapes(objs, pools); err != nil {
 		for _, line := range strings.Split(err.Error(), "\n") {
-			c.col.add(validate.Finding{Severity: validate.Error, Rule: "chart/shape", File: facts.ValuesFile, Message: line,
+			c.col.add(validate.Finding{Severity: validate.Error, Rule: validate.RuleChartShape, File: facts.ValuesFile, Message: line,
 				Fix: "the cluster chart must render the CAPI/CAPZ objects fleetctl expects; restore it with fleetctl init"})
 		}
 	}
@@ -495,7 +495,7 @@ func (c *checker) baseChanges(clusters []rules.Cluster, listed, folders []string
 		for _, e := range before {
 			n := fleet.ListedFolder(e)
 			if n != "" && !now[n] && present[n] {
-				out = append(out, validate.Finding{Severity: validate.Error, Rule: "change/cluster-unlisted", File: listPath, Cluster: n,
+				out = append(out, validate.Finding{Severity: validate.Error, Rule: validate.RuleChangeClusterUnlisted, File: listPath, Cluster: n,
 					Message: fmt.Sprintf("cluster %s is no longer listed but its folder is still there: Flux prunes its objects, which deletes the AKS cluster", n),
 					Fix:     "list it again, or remove the cluster with fleetctl cluster remove if deleting it is intended"})
 			}
@@ -504,7 +504,7 @@ func (c *checker) baseChanges(clusters []rules.Cluster, listed, folders []string
 	if names, err := base.ClusterFolders(); err == nil {
 		for _, n := range names {
 			if !present[n] {
-				out = append(out, validate.Finding{Severity: validate.Warning, Rule: "change/cluster-removed", Cluster: n,
+				out = append(out, validate.Finding{Severity: validate.Warning, Rule: validate.RuleChangeClusterRemoved, Cluster: n,
 					File: f.ClusterDir(n), Message: fmt.Sprintf("cluster %s is removed: merging this deletes the AKS cluster", n),
 					Fix: "make sure this is intended; fleetctl cluster remove says so in its commit"})
 			}

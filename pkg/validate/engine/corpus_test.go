@@ -179,6 +179,11 @@ func TestCorpus(t *testing.T) {
 			if len(got) == 0 {
 				t.Fatal("the defect was not found")
 			}
+			for _, fd := range got {
+				if r, ok := validate.Lookup(fd.Rule); !ok || r.Severity != fd.Severity {
+					t.Errorf("finding %s (%s) is not in the rule registry with that severity (registered: %v %s)", fd.Rule, fd.Severity, ok, r.Severity)
+				}
+			}
 			gotJSON, _ := json.MarshalIndent(got, "", "  ")
 			gotJSON = append(gotJSON, '\n')
 			if *update {

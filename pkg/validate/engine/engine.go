@@ -196,7 +196,7 @@ func Run(o Options) (Result, error) {
 	}
 	listed, listErr := f.ClusterNames()
 	if listErr != nil {
-		col.add(validate.Finding{Severity: validate.Error, Rule: "fleet/cluster-list", File: f.ClustersKustomization(),
+		col.add(validate.Finding{Severity: validate.Error, Rule: validate.RuleClusterList, File: f.ClustersKustomization(),
 			Message: listErr.Error(), Fix: "fix the list of cluster folders (resources:) in " + f.ClustersKustomization()})
 	} else {
 		col.add(rules.FleetRules(clusters, listed, folders, f.ClustersKustomization())...)

@@ -22,28 +22,34 @@ type FailedError struct {
 func (e *FailedError) Error() string {
 	lines := make([]string, len(e.Findings))
 	for i, f := range e.Findings {
-		loc := f.File
-		if f.Line > 0 {
-			loc = fmt.Sprintf("%s:%d", f.File, f.Line)
-		}
-		if loc == "" {
-			loc = "fleet"
-		}
-		lines[i] = fmt.Sprintf("%s: %s: %s", loc, f.Rule, f.Message)
+		lines[i] = Line(f)
 	}
 	return fmt.Sprintf("%s fails validation, nothing written:\n  %s", e.What, strings.Join(lines, "\n  "))
+}
+
+// Line is a finding on one line: "file:line: rule: message".
+func Line(f validate.Finding) string {
+	loc := f.File
+	if f.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", f.File, f.Line)
+	}
+	if loc == "" {
+		loc = "fleet"
+	}
+	return fmt.Sprintf("%s: %s: %s", loc, f.Rule, f.Message)
 }
 
 // Check validates fl's view (the tree as a change will leave it) for that change: the clusters it
 // names are checked in full, the files it writes outside cluster folders too, and the fleet-wide
 // rules see every cluster. It fails, with a *FailedError, on the error findings that belong to one
 // of those clusters or files; problems elsewhere in the fleet are not the change's to block on. A
-// removed cluster is named too: what is left must still build, and the list must not name it.
-func Check(fl *fleet.Fleet, schemas *schema.Set, clusters, paths []string) error {
+// removed cluster is named too: what is left must still build, and the list must not name it. The
+// warnings that belong to the change are returned.
+func Check(fl *fleet.Fleet, schemas *schema.Set, clusters, paths []string) ([]validate.Finding, error) {
 	if schemas == nil {
 		var err error
 		if schemas, err = schema.Default(); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	only := map[string]bool{}
@@ -58,22 +64,26 @@ func Check(fl *fleet.Fleet, schemas *schema.Set, clusters, paths []string) error
 	}
 	res, err := Run(Options{Fleet: fl, Schemas: schemas, Only: only, Paths: scope})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	var bad []validate.Finding
+	var bad, warnings []validate.Finding
 	for _, f := range res.Findings {
-		if f.Severity == validate.Error && (only[f.Cluster] || scope[f.File]) {
+		switch {
+		case !only[f.Cluster] && !scope[f.File]:
+		case f.Severity == validate.Error:
 			bad = append(bad, f)
+		default:
+			warnings = append(warnings, f)
 		}
 	}
 	if len(bad) == 0 {
-		return nil
+		return warnings, nil
 	}
 	what := "the change"
 	if len(clusters) == 1 {
 		what = fmt.Sprintf("cluster %q", clusters[0])
 	}
-	return &FailedError{What: what, Findings: bad}
+	return warnings, &FailedError{What: what, Findings: bad}
 }
 
 // ChangedClusters returns the clusters whose folder differs between head and base, by content:

@@ -38,9 +38,6 @@ type Meta struct {
 	// Strict says that warnings fail the run, as ExitCode(fs, true) does. JUnit then reports files
 	// with only warnings as failed tests.
 	Strict bool
-	// Rules optionally describes rule ids (id -> one-sentence summary) for SARIF's rule metadata.
-	// Rules without a summary get one made from their id.
-	Rules map[string]string
 }
 
 func (m Meta) tool() string {
@@ -144,9 +141,9 @@ func context(f validate.Finding) string {
 
 // ruleSummary describes a rule: the caller's summary, or one made from the id
 // ("yaml/duplicate-key" becomes "Duplicate key (yaml)").
-func ruleSummary(id string, m Meta) string {
-	if s := m.Rules[id]; s != "" {
-		return s
+func ruleSummary(id string) string {
+	if r, ok := validate.Lookup(id); ok {
+		return r.Summary
 	}
 	category, name, ok := strings.Cut(id, "/")
 	if !ok || name == "" {

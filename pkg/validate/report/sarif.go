@@ -91,7 +91,8 @@ type sarifRegion struct {
 }
 
 // SARIF writes the findings as a SARIF 2.1.0 log with one run. The driver lists every rule that
-// has a result (sorted by id, with Meta.Rules' summary as shortDescription and help); each result
+// has a result (sorted by id, with the summary of the rule registry, validate.Rules, as
+// shortDescription and help); each result
 // has ruleId and ruleIndex, level "error" or "warning", the message (with the fix on a second
 // line) and, for findings with a file, one location relative to %SRCROOT% (Meta.Root), with a
 // region when the line is known. Columns are Unicode code points (run.columnKind). See
@@ -107,7 +108,7 @@ func SARIF(w io.Writer, fs []validate.Finding, m Meta) error {
 	slices.Sort(ids)
 	rules := make([]sarifRule, len(ids))
 	for i, id := range ids {
-		short := ruleSummary(id, m)
+		short := ruleSummary(id)
 		help := short
 		if fix := commonFix(fs, id); fix != "" {
 			help += "\nFix: " + fix

@@ -26,7 +26,7 @@ func Changes(base, head Cluster) []validate.Finding {
 	}
 	var out []validate.Finding
 	if b, h := base.Values.Name, head.Values.Name; b != "" && h != "" && b != h {
-		out = append(out, head.at(RuleChangeRenamed, "name",
+		out = append(out, head.at(validate.RuleChangeRenamed, "name",
 			fmt.Sprintf("the cluster name changes from %q to %q; every object is named after it, so this deletes cluster %q and creates a new one", b, h, b),
 			fmt.Sprintf("restore name %q; to rename, add a new cluster with the new name, move the workloads, then remove this one", b)))
 	}
@@ -51,7 +51,7 @@ func immutable(head Cluster, rule, field, label, b, h, fix string) []validate.Fi
 			}
 			return strconv.Quote(v)
 		}
-		return []validate.Finding{head.at(RuleChangeImmutableDefault, field,
+		return []validate.Finding{head.at(validate.RuleChangeImmutableDefault, field,
 			fmt.Sprintf("%s goes from %s to %s; AKS cannot change it in place, so this fails unless the chart default is the same value", label, show(b), show(h)),
 			"write the value the cluster was created with explicitly; "+fix)}
 	}
@@ -90,7 +90,7 @@ func clusterFieldChanges(base, head Cluster) []validate.Finding {
 	}
 	var out []validate.Finding
 	for _, f := range fields {
-		out = append(out, immutable(head, RuleChangeImmutableCluster, f.field, f.field, f.b, f.h, f.fix)...)
+		out = append(out, immutable(head, validate.RuleChangeImmutableCluster, f.field, f.field, f.b, f.h, f.fix)...)
 	}
 	return out
 }
@@ -104,12 +104,12 @@ func versionChanges(base, head Cluster) []validate.Finding {
 	}
 	switch {
 	case h.Compare(b) < 0:
-		return []validate.Finding{head.at(RuleChangeDowngrade, "kubernetesVersion",
+		return []validate.Finding{head.at(validate.RuleChangeDowngrade, "kubernetesVersion",
 			fmt.Sprintf("kubernetesVersion goes down from %s to %s; AKS does not downgrade", bs, hs),
 			fmt.Sprintf("restore %s or a later version; an older version needs a new cluster", bs))}
 	case h.MinorsBehind(b) < -1:
 		next := fmt.Sprintf("v%d.%d", b.Major, b.Minor+1)
-		return []validate.Finding{head.at(RuleChangeMinorSkip, "kubernetesVersion",
+		return []validate.Finding{head.at(validate.RuleChangeMinorSkip, "kubernetesVersion",
 			fmt.Sprintf("kubernetesVersion goes from %s to %s, skipping minor versions; AKS upgrades one minor version at a time", bs, hs),
 			fmt.Sprintf("upgrade to a %s patch release first, let the upgrade finish, then continue one minor version per change", next))}
 	}
@@ -157,7 +157,7 @@ func poolChanges(base, head Cluster) []validate.Finding {
 			{"osDiskSizeGB", intValue(b.OSDiskSizeGB, true), intValue(h.OSDiskSizeGB, true)},
 		}
 		for _, f := range fields {
-			for _, fd := range immutable(head, RuleChangeImmutablePool, poolPath(name, f.field), f.field, f.b, f.h, fix) {
+			for _, fd := range immutable(head, validate.RuleChangeImmutablePool, poolPath(name, f.field), f.field, f.b, f.h, fix) {
 				fd.Message = fmt.Sprintf("node pool %q: %s", name, fd.Message)
 				out = append(out, fd)
 			}
@@ -189,19 +189,19 @@ func systemPoolChanges(base, head Cluster) []validate.Finding {
 	headSys := systemPools(head.Values)
 	var out []validate.Finding
 	if len(headSys) > 0 {
-		return []validate.Finding{head.at(RuleChangeSystemReplaced, poolPath(headSys[0], "mode"),
+		return []validate.Finding{head.at(validate.RuleChangeSystemReplaced, poolPath(headSys[0], "mode"),
 			fmt.Sprintf("every System pool (%s) is removed or turned into User while %s become System in the same change; the old pool may go before the new one is ready, and AKS refuses to remove the last System pool",
 				strings.Join(baseSys, ", "), strings.Join(headSys, ", ")),
 			fmt.Sprintf("split the change: add System pool %s first and let it become ready, then remove or convert %s in a later change", headSys[0], strings.Join(baseSys, ", ")))}
 	}
 	for _, name := range baseSys {
 		if p, ok := head.Values.NodePools[name]; ok {
-			out = append(out, head.at(RuleChangeLastSystemToUser, poolPath(name, "mode"),
+			out = append(out, head.at(validate.RuleChangeLastSystemToUser, poolPath(name, "mode"),
 				fmt.Sprintf("node pool %q is turned from System into mode %q and no System pool is left; AKS needs one", name, p.Mode),
 				"keep mode System; to move system pods, add another System pool first, let it become ready, then change this one in a later change"))
 			continue
 		}
-		out = append(out, head.at(RuleChangeLastSystemGone, poolPath(name, ""),
+		out = append(out, head.at(validate.RuleChangeLastSystemGone, poolPath(name, ""),
 			fmt.Sprintf("System pool %q is removed and no System pool is left; AKS refuses to remove the last one", name),
 			"keep the pool; to replace it, add another System pool first, let it become ready, then remove this one in a later change"))
 	}

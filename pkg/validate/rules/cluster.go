@@ -27,7 +27,7 @@ func ClusterRules(c Cluster) []validate.Finding {
 	out = append(out, poolVersionRules(c)...)
 	if v := c.Values.KubernetesVersion; v != "" {
 		if _, ok := spec.ParseVersion(v); !ok {
-			out = append(out, c.at(RuleKubernetesVersion, "kubernetesVersion",
+			out = append(out, c.at(validate.RuleKubernetesVersion, "kubernetesVersion",
 				fmt.Sprintf("kubernetesVersion %q is not a Kubernetes version of the form v<major>.<minor>.<patch>", v),
 				"write it as v<major>.<minor>.<patch> without leading zeros, e.g. v1.33.2"))
 		}
@@ -54,14 +54,14 @@ func poolRules(c Cluster) []validate.Finding {
 		p := pools[name]
 		if a := p.Autoscale; a != nil {
 			if a.Min != nil && a.Max != nil && *a.Min > *a.Max {
-				out = append(out, c.at(RuleAutoscaleMinAboveMax, poolPath(name, "autoscale.min"),
+				out = append(out, c.at(validate.RuleAutoscaleMinAboveMax, poolPath(name, "autoscale.min"),
 					fmt.Sprintf("node pool %q: autoscale.min %d is greater than autoscale.max %d", name, *a.Min, *a.Max),
 					"lower autoscale.min or raise autoscale.max so that min <= max"))
 			}
 		}
 		if cluster != "" && len(cluster)+1+len(name) > spec.MaxClusterNameLen {
 			obj := cluster + "-" + name
-			f := c.at(RulePoolObjectNameLength, poolPath(name, ""),
+			f := c.at(validate.RulePoolObjectNameLength, poolPath(name, ""),
 				fmt.Sprintf("node pool %q: the object name %q has %d characters, more than %d", name, obj, len(obj), spec.MaxClusterNameLen),
 				fmt.Sprintf("shorten the pool name or the cluster name so that <cluster>-<pool> has at most %d characters", spec.MaxClusterNameLen))
 			f.Object = "MachinePool " + obj
@@ -73,7 +73,7 @@ func poolRules(c Cluster) []validate.Finding {
 			if pools[name].OSType != "Windows" {
 				continue
 			}
-			out = append(out, c.at(RuleWindowsNeedsAzureCNI, poolPath(name, "osType"),
+			out = append(out, c.at(validate.RuleWindowsNeedsAzureCNI, poolPath(name, "osType"),
 				fmt.Sprintf("node pool %q runs Windows but network.plugin is %q; AKS supports Windows pools with Azure CNI (plugin azure)", name, plugin),
 				"use network.plugin azure for a cluster with Windows pools (the plugin is immutable: decide before creating the cluster), or make the pool Linux"))
 		}
@@ -97,46 +97,46 @@ func networkRules(c Cluster) []validate.Finding {
 	svc, svcCanonical, svcOK := parseCIDR(n.ServiceCIDR)
 	if svcOK {
 		if !svcCanonical {
-			out = append(out, c.at(RuleCIDRHostBits, "network.serviceCidr",
+			out = append(out, c.at(validate.RuleCIDRHostBits, "network.serviceCidr",
 				fmt.Sprintf("network.serviceCidr %q has host bits set; its network is %s", n.ServiceCIDR, svc),
 				fmt.Sprintf("write %s", svc)))
 		}
 		if b := svc.Bits(); b < 12 || b > 28 {
-			out = append(out, c.at(RuleServiceCIDRSize, "network.serviceCidr",
+			out = append(out, c.at(validate.RuleServiceCIDRSize, "network.serviceCidr",
 				fmt.Sprintf("network.serviceCidr %q is a /%d; AKS takes a service CIDR from /12 to /28", n.ServiceCIDR, b),
 				"choose a service CIDR between /12 and /28, e.g. 10.0.0.0/16"))
 		}
 	}
 	switch {
 	case n.ServiceCIDR != "" && n.DNSServiceIP == "":
-		out = append(out, c.at(RuleServiceDNSPair, "network.serviceCidr",
+		out = append(out, c.at(validate.RuleServiceDNSPair, "network.serviceCidr",
 			fmt.Sprintf("network.serviceCidr %q is set without network.dnsServiceIP; the chart's default DNS service IP belongs to its default service CIDR", n.ServiceCIDR),
 			"set network.dnsServiceIP to an address inside network.serviceCidr, e.g. its tenth address"))
 	case n.ServiceCIDR == "" && n.DNSServiceIP != "":
-		out = append(out, c.at(RuleServiceDNSPair, "network.dnsServiceIP",
+		out = append(out, c.at(validate.RuleServiceDNSPair, "network.dnsServiceIP",
 			fmt.Sprintf("network.dnsServiceIP %q is set without network.serviceCidr; it must lie inside the chart's default service CIDR", n.DNSServiceIP),
 			"set network.serviceCidr too, so that the two are checked together"))
 	}
 	if dns, err := netip.ParseAddr(n.DNSServiceIP); err == nil && dns.Is4() && svcOK {
 		switch {
 		case !svc.Contains(dns):
-			out = append(out, c.at(RuleDNSServiceIPOutside, "network.dnsServiceIP",
+			out = append(out, c.at(validate.RuleDNSServiceIPOutside, "network.dnsServiceIP",
 				fmt.Sprintf("network.dnsServiceIP %s is outside network.serviceCidr %s", dns, svc),
 				"pick an address inside network.serviceCidr (its tenth address is customary), or change both together"))
 		case dns == svc.Addr() || dns == svc.Addr().Next():
-			out = append(out, c.at(RuleDNSServiceIPReserved, "network.dnsServiceIP",
+			out = append(out, c.at(validate.RuleDNSServiceIPReserved, "network.dnsServiceIP",
 				fmt.Sprintf("network.dnsServiceIP %s is one of the first two addresses of %s, which AKS reserves", dns, svc),
 				"pick another address inside network.serviceCidr, e.g. its tenth address"))
 		}
 	}
 	if pod, podCanonical, ok := parseCIDR(n.PodCIDR); ok {
 		if !podCanonical {
-			out = append(out, c.at(RuleCIDRHostBits, "network.podCidr",
+			out = append(out, c.at(validate.RuleCIDRHostBits, "network.podCidr",
 				fmt.Sprintf("network.podCidr %q has host bits set; its network is %s", n.PodCIDR, pod),
 				fmt.Sprintf("write %s", pod)))
 		}
 		if svcOK && pod.Overlaps(svc) {
-			out = append(out, c.at(RulePodCIDROverlapService, "network.podCidr",
+			out = append(out, c.at(validate.RulePodCIDROverlapService, "network.podCidr",
 				fmt.Sprintf("network.podCidr %s overlaps network.serviceCidr %s", pod, svc),
 				"choose a pod CIDR apart from the service CIDR, e.g. 10.244.0.0/16 with service CIDR 10.0.0.0/16"))
 		}
@@ -161,11 +161,11 @@ func poolVersionRules(c Cluster) []validate.Finding {
 		field := poolPath(name, "kubernetesVersion")
 		switch {
 		case v.Compare(cp) > 0:
-			out = append(out, c.at(RulePoolVersionSkew, field,
+			out = append(out, c.at(validate.RulePoolVersionSkew, field,
 				fmt.Sprintf("node pool %q runs %s, newer than the control plane's %s", name, pv, c.Values.KubernetesVersion),
 				"upgrade the control plane first (fleetctl cluster upgrade), or remove the pool's kubernetesVersion so it follows the cluster"))
 		case v.MinorsBehind(cp) > spec.MaxPoolMinorSkew:
-			out = append(out, c.at(RulePoolVersionSkew, field,
+			out = append(out, c.at(validate.RulePoolVersionSkew, field,
 				fmt.Sprintf("node pool %q runs %s, more than %d minor versions behind the control plane's %s", name, pv, spec.MaxPoolMinorSkew, c.Values.KubernetesVersion),
 				"upgrade the pool (fleetctl cluster upgrade without --control-plane-only) before the control plane moves further"))
 		}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/fleetctl/fleetctl/pkg/spec"
+	"github.com/fleetctl/fleetctl/pkg/validate"
 )
 
 type clusterCase struct {
@@ -34,7 +35,7 @@ func clusterCases() []clusterCase {
 
 		{"autoscale min above max", func(v *spec.Values) {
 			setPool(v, "work", func(p *spec.PoolValue) { p.Autoscale = &spec.Autoscale{Min: ptr(5), Max: ptr(2)} })
-		}, []string{RuleAutoscaleMinAboveMax}},
+		}, []string{validate.RuleAutoscaleMinAboveMax}},
 		{"autoscale min equals max", func(v *spec.Values) {
 			setPool(v, "work", func(p *spec.PoolValue) { p.Autoscale = &spec.Autoscale{Min: ptr(4), Max: ptr(4)} })
 		}, nil},
@@ -42,36 +43,36 @@ func clusterCases() []clusterCase {
 			setPool(v, "work", func(p *spec.PoolValue) { p.Autoscale = &spec.Autoscale{Min: ptr(4)} })
 		}, nil}, // the schema requires both
 
-		{"service cidr host bits", net(func(n *spec.NetworkValues) { n.ServiceCIDR = "10.0.0.1/16" }), []string{RuleCIDRHostBits}},
-		{"service cidr /8", net(func(n *spec.NetworkValues) { n.ServiceCIDR = "10.0.0.0/8" }), []string{RuleServiceCIDRSize}},
+		{"service cidr host bits", net(func(n *spec.NetworkValues) { n.ServiceCIDR = "10.0.0.1/16" }), []string{validate.RuleCIDRHostBits}},
+		{"service cidr /8", net(func(n *spec.NetworkValues) { n.ServiceCIDR = "10.0.0.0/8" }), []string{validate.RuleServiceCIDRSize}},
 		{"service cidr /12", net(func(n *spec.NetworkValues) { n.ServiceCIDR = "10.0.0.0/12" }), nil},
 		{"service cidr /28", net(func(n *spec.NetworkValues) { n.ServiceCIDR, n.DNSServiceIP = "10.0.0.0/28", "10.0.0.10" }), nil},
-		{"service cidr /29", net(func(n *spec.NetworkValues) { n.ServiceCIDR, n.DNSServiceIP = "10.0.0.0/29", "10.0.0.5" }), []string{RuleServiceCIDRSize}},
+		{"service cidr /29", net(func(n *spec.NetworkValues) { n.ServiceCIDR, n.DNSServiceIP = "10.0.0.0/29", "10.0.0.5" }), []string{validate.RuleServiceCIDRSize}},
 		{"service cidr unparsable", net(func(n *spec.NetworkValues) { n.ServiceCIDR = "ten-zero" }), nil},
 
-		{"dns outside service cidr", net(func(n *spec.NetworkValues) { n.DNSServiceIP = "10.1.0.10" }), []string{RuleDNSServiceIPOutside}},
-		{"dns is network address", net(func(n *spec.NetworkValues) { n.DNSServiceIP = "10.0.0.0" }), []string{RuleDNSServiceIPReserved}},
-		{"dns is second address", net(func(n *spec.NetworkValues) { n.DNSServiceIP = "10.0.0.1" }), []string{RuleDNSServiceIPReserved}},
+		{"dns outside service cidr", net(func(n *spec.NetworkValues) { n.DNSServiceIP = "10.1.0.10" }), []string{validate.RuleDNSServiceIPOutside}},
+		{"dns is network address", net(func(n *spec.NetworkValues) { n.DNSServiceIP = "10.0.0.0" }), []string{validate.RuleDNSServiceIPReserved}},
+		{"dns is second address", net(func(n *spec.NetworkValues) { n.DNSServiceIP = "10.0.0.1" }), []string{validate.RuleDNSServiceIPReserved}},
 		{"dns is third address", net(func(n *spec.NetworkValues) { n.DNSServiceIP = "10.0.0.2" }), nil},
 		{"dns last address", net(func(n *spec.NetworkValues) { n.DNSServiceIP = "10.0.255.255" }), nil},
 		{"dns unparsable", net(func(n *spec.NetworkValues) { n.DNSServiceIP = "ten" }), nil},
-		{"service cidr without dns", net(func(n *spec.NetworkValues) { n.DNSServiceIP = "" }), []string{RuleServiceDNSPair}},
-		{"dns without service cidr", net(func(n *spec.NetworkValues) { n.ServiceCIDR = "" }), []string{RuleServiceDNSPair}},
+		{"service cidr without dns", net(func(n *spec.NetworkValues) { n.DNSServiceIP = "" }), []string{validate.RuleServiceDNSPair}},
+		{"dns without service cidr", net(func(n *spec.NetworkValues) { n.ServiceCIDR = "" }), []string{validate.RuleServiceDNSPair}},
 		{"no network", func(v *spec.Values) { v.Network = nil }, nil},
 
 		{"pod cidr apart", net(func(n *spec.NetworkValues) { n.PodCIDR = "10.244.0.0/16" }), nil},
-		{"pod cidr inside service cidr", net(func(n *spec.NetworkValues) { n.PodCIDR = "10.0.128.0/17" }), []string{RulePodCIDROverlapService}},
-		{"pod cidr around service cidr", net(func(n *spec.NetworkValues) { n.PodCIDR = "10.0.0.0/8" }), []string{RulePodCIDROverlapService}},
-		{"pod cidr host bits", net(func(n *spec.NetworkValues) { n.PodCIDR = "10.244.1.0/16" }), []string{RuleCIDRHostBits}},
+		{"pod cidr inside service cidr", net(func(n *spec.NetworkValues) { n.PodCIDR = "10.0.128.0/17" }), []string{validate.RulePodCIDROverlapService}},
+		{"pod cidr around service cidr", net(func(n *spec.NetworkValues) { n.PodCIDR = "10.0.0.0/8" }), []string{validate.RulePodCIDROverlapService}},
+		{"pod cidr host bits", net(func(n *spec.NetworkValues) { n.PodCIDR = "10.244.1.0/16" }), []string{validate.RuleCIDRHostBits}},
 
 		{"windows with kubenet", func(v *spec.Values) {
 			v.Network.Plugin = "kubenet"
 			v.NodePools["win"] = spec.PoolValue{Mode: "User", VMSize: "Standard_D4s_v5", OSType: "Windows", Count: ptr(1)}
-		}, []string{RuleWindowsNeedsAzureCNI}},
+		}, []string{validate.RuleWindowsNeedsAzureCNI}},
 		{"windows with plugin none", func(v *spec.Values) {
 			v.Network.Plugin = "none"
 			v.NodePools["win"] = spec.PoolValue{Mode: "User", VMSize: "Standard_D4s_v5", OSType: "Windows", Count: ptr(1)}
-		}, []string{RuleWindowsNeedsAzureCNI}},
+		}, []string{validate.RuleWindowsNeedsAzureCNI}},
 		{"windows with azure", func(v *spec.Values) {
 			v.NodePools["win"] = spec.PoolValue{Mode: "User", VMSize: "Standard_D4s_v5", OSType: "Windows", Count: ptr(1)}
 		}, nil},
@@ -81,21 +82,21 @@ func clusterCases() []clusterCase {
 		}, nil},
 		{"linux with kubenet", func(v *spec.Values) { v.Network.Plugin = "kubenet" }, nil},
 
-		{"object name 63", func(v *spec.Values) { v.Name = strings.Repeat("a", 56) }, nil},                                // 56+1+6 ("system")
-		{"object name 64", func(v *spec.Values) { v.Name = strings.Repeat("a", 57) }, []string{RulePoolObjectNameLength}}, // system only; work is 62
-		{"object name both pools", func(v *spec.Values) { v.Name = strings.Repeat("a", 60) }, []string{RulePoolObjectNameLength, RulePoolObjectNameLength}},
+		{"object name 63", func(v *spec.Values) { v.Name = strings.Repeat("a", 56) }, nil},                                         // 56+1+6 ("system")
+		{"object name 64", func(v *spec.Values) { v.Name = strings.Repeat("a", 57) }, []string{validate.RulePoolObjectNameLength}}, // system only; work is 62
+		{"object name both pools", func(v *spec.Values) { v.Name = strings.Repeat("a", 60) }, []string{validate.RulePoolObjectNameLength, validate.RulePoolObjectNameLength}},
 
-		{"version leading zero", func(v *spec.Values) { v.KubernetesVersion = "v1.033.2" }, []string{RuleKubernetesVersion}},
-		{"version without v", func(v *spec.Values) { v.KubernetesVersion = "1.33.2" }, []string{RuleKubernetesVersion}},
-		{"version two parts", func(v *spec.Values) { v.KubernetesVersion = "v1.33" }, []string{RuleKubernetesVersion}},
-		{"version overflow", func(v *spec.Values) { v.KubernetesVersion = "v1.99999999999999999999.0" }, []string{RuleKubernetesVersion}},
+		{"version leading zero", func(v *spec.Values) { v.KubernetesVersion = "v1.033.2" }, []string{validate.RuleKubernetesVersion}},
+		{"version without v", func(v *spec.Values) { v.KubernetesVersion = "1.33.2" }, []string{validate.RuleKubernetesVersion}},
+		{"version two parts", func(v *spec.Values) { v.KubernetesVersion = "v1.33" }, []string{validate.RuleKubernetesVersion}},
+		{"version overflow", func(v *spec.Values) { v.KubernetesVersion = "v1.99999999999999999999.0" }, []string{validate.RuleKubernetesVersion}},
 		{"version unset", func(v *spec.Values) { v.KubernetesVersion = "" }, nil},
 
 		{"pool version two minors behind", func(v *spec.Values) { setPoolVersion(v, "work", "v1.31.9") }, nil},
 		{"pool version equal", func(v *spec.Values) { setPoolVersion(v, "work", v.KubernetesVersion) }, nil},
-		{"pool version three minors behind", func(v *spec.Values) { setPoolVersion(v, "work", "v1.30.0") }, []string{RulePoolVersionSkew}},
-		{"pool version ahead by a patch", func(v *spec.Values) { setPoolVersion(v, "work", "v1.33.3") }, []string{RulePoolVersionSkew}},
-		{"pool version other major", func(v *spec.Values) { setPoolVersion(v, "work", "v0.33.2") }, []string{RulePoolVersionSkew}},
+		{"pool version three minors behind", func(v *spec.Values) { setPoolVersion(v, "work", "v1.30.0") }, []string{validate.RulePoolVersionSkew}},
+		{"pool version ahead by a patch", func(v *spec.Values) { setPoolVersion(v, "work", "v1.33.3") }, []string{validate.RulePoolVersionSkew}},
+		{"pool version other major", func(v *spec.Values) { setPoolVersion(v, "work", "v0.33.2") }, []string{validate.RulePoolVersionSkew}},
 		{"pool version malformed is the schema's", func(v *spec.Values) { setPoolVersion(v, "work", "1.33") }, nil},
 	}
 }
@@ -128,7 +129,7 @@ func TestPositionFallback(t *testing.T) {
 		return 0, 0
 	}
 	got := ClusterRules(c)
-	expectRules(t, got, RuleAutoscaleMinAboveMax)
+	expectRules(t, got, validate.RuleAutoscaleMinAboveMax)
 	if got[0].Line != 12 || got[0].Field != "nodePools.work.autoscale.min" {
 		t.Errorf("fallback position: line %d field %s", got[0].Line, got[0].Field)
 	}

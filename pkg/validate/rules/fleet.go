@@ -21,13 +21,13 @@ import (
 // It runs in O(n log n) for n clusters. Findings are sorted.
 func FleetRules(clusters []Cluster, listed []string, folders []string, listFile string) []validate.Finding {
 	var out []validate.Finding
-	out = append(out, uniqueRule(clusters, RuleDuplicateName, "name", "cluster name",
+	out = append(out, uniqueRule(clusters, validate.RuleDuplicateName, "name", "cluster name",
 		func(c Cluster) string { return c.clusterName() }, nil,
 		"rename one of the clusters; cluster names (and so every object name) must be unique in the fleet")...)
-	out = append(out, uniqueRule(clusters, RuleDuplicateResourceGroup, "resourceGroup", "resource group",
+	out = append(out, uniqueRule(clusters, validate.RuleDuplicateResourceGroup, "resourceGroup", "resource group",
 		func(c Cluster) string { return c.Values.ResourceGroup }, nil,
 		"give each cluster its own resource group: the cluster owns it, and deleting one cluster deletes the group with everything in it")...)
-	out = append(out, uniqueRule(clusters, RuleDuplicateDNSPrefix, "dnsPrefix", "DNS prefix",
+	out = append(out, uniqueRule(clusters, validate.RuleDuplicateDNSPrefix, "dnsPrefix", "DNS prefix",
 		func(c Cluster) string { return c.dnsPrefix() },
 		// Clusters that share a name and leave dnsPrefix to default to it are reported as duplicate names.
 		func(c Cluster) bool { return c.Values.DNSPrefix == "" },
@@ -37,7 +37,7 @@ func FleetRules(clusters []Cluster, listed []string, folders []string, listFile 
 			continue
 		}
 		if dir := path.Base(c.Dir); dir != c.Values.Name {
-			out = append(out, c.at(RuleFolderNameMismatch, "name",
+			out = append(out, c.at(validate.RuleFolderNameMismatch, "name",
 				fmt.Sprintf("cluster %q lives in folder %q", c.Values.Name, dir),
 				"keep folder and name the same: rename the folder (and its entry in the cluster list) or the cluster"))
 		}
@@ -167,7 +167,7 @@ func cidrOverlaps(clusters []Cluster) []validate.Finding {
 		if inside > 1 {
 			msg += fmt.Sprintf(" and %d more ranges of other clusters", inside-1)
 		}
-		out = append(out, c.at(RuleCIDROverlap, r.field, msg, fix))
+		out = append(out, c.at(validate.RuleCIDROverlap, r.field, msg, fix))
 	}
 	root, first, inside := -1, -1, 0
 	for i, r := range ranges {
@@ -181,7 +181,7 @@ func cidrOverlaps(clusters []Cluster) []validate.Finding {
 			}
 			inside++
 			c := clusters[r.cluster]
-			out = append(out, c.at(RuleCIDROverlap, r.field,
+			out = append(out, c.at(validate.RuleCIDROverlap, r.field,
 				fmt.Sprintf("%s %s overlaps %s", r.field, r.p, describe(ranges[root])), fix))
 			continue
 		}
@@ -209,11 +209,11 @@ func listRules(listed, folders []string, listFile string) []validate.Finding {
 		var f validate.Finding
 		switch {
 		case seen[name]:
-			f = newFinding(RuleListedTwice, listFile, "resources",
+			f = newFinding(validate.RuleListedTwice, listFile, "resources",
 				fmt.Sprintf("cluster %q is listed more than once; kustomize rejects the same resource twice", name),
 				"remove the repeated entry")
 		case !present[name]:
-			f = newFinding(RuleListedMissing, listFile, "resources",
+			f = newFinding(validate.RuleListedMissing, listFile, "resources",
 				fmt.Sprintf("cluster %q is listed but its folder %s does not exist; Flux fails to build the list", name, path.Join(path.Dir(listFile), name)),
 				"restore the folder, or remove the entry if the cluster is meant to go")
 		}
@@ -227,7 +227,7 @@ func listRules(listed, folders []string, listFile string) []validate.Finding {
 	slices.Sort(sorted)
 	for _, f := range slices.Compact(sorted) {
 		if !seen[f] {
-			fd := newFinding(RuleFolderNotListed, listFile, "resources",
+			fd := newFinding(validate.RuleFolderNotListed, listFile, "resources",
 				fmt.Sprintf("cluster folder %s is not listed, so Flux never applies it", path.Join(path.Dir(listFile), f)),
 				fmt.Sprintf("add %q to resources in %s (fleetctl cluster add does this), or remove the folder", f, listFile))
 			fd.Cluster = f

@@ -53,42 +53,42 @@ func fleetCases() []fleetCase {
 		{name: "duplicate name", clusters: []Cluster{
 			fc("a", "a", "a-rg", "10.0.0.0/16", ""),
 			fc("b", "a", "b-rg", "10.1.0.0/16", ""),
-		}, want: []string{RuleDuplicateName, RuleDuplicateName, RuleFolderNameMismatch}}, // the DNS prefix follows the name
+		}, want: []string{validate.RuleDuplicateName, validate.RuleDuplicateName, validate.RuleFolderNameMismatch}}, // the DNS prefix follows the name
 		{name: "duplicate name, one dns prefix explicit", clusters: []Cluster{
 			dnsPrefixed(fc("a", "a", "a-rg", "10.0.0.0/16", ""), "a"),
 			fc("b", "a", "b-rg", "10.1.0.0/16", ""),
-		}, want: []string{RuleDuplicateName, RuleDuplicateName, RuleFolderNameMismatch, RuleDuplicateDNSPrefix, RuleDuplicateDNSPrefix}},
+		}, want: []string{validate.RuleDuplicateName, validate.RuleDuplicateName, validate.RuleFolderNameMismatch, validate.RuleDuplicateDNSPrefix, validate.RuleDuplicateDNSPrefix}},
 		{name: "duplicate resource group ignores case", clusters: []Cluster{
 			fc("a", "a", "Shared-RG", "10.0.0.0/16", ""),
 			fc("b", "b", "shared-rg", "10.1.0.0/16", ""),
 			fc("c", "c", "c-rg", "10.2.0.0/16", ""),
-		}, want: []string{RuleDuplicateResourceGroup, RuleDuplicateResourceGroup}},
+		}, want: []string{validate.RuleDuplicateResourceGroup, validate.RuleDuplicateResourceGroup}},
 		{name: "duplicate dns prefix", clusters: []Cluster{
 			dnsPrefixed(fc("a", "a", "a-rg", "10.0.0.0/16", ""), "API"),
 			dnsPrefixed(fc("b", "b", "b-rg", "10.1.0.0/16", ""), "api"),
-		}, want: []string{RuleDuplicateDNSPrefix, RuleDuplicateDNSPrefix}},
+		}, want: []string{validate.RuleDuplicateDNSPrefix, validate.RuleDuplicateDNSPrefix}},
 		{name: "dns prefix equal to another cluster's name", clusters: []Cluster{
 			fc("a", "a", "a-rg", "10.0.0.0/16", ""),
 			dnsPrefixed(fc("b", "b", "b-rg", "10.1.0.0/16", ""), "a"),
-		}, want: []string{RuleDuplicateDNSPrefix, RuleDuplicateDNSPrefix}},
+		}, want: []string{validate.RuleDuplicateDNSPrefix, validate.RuleDuplicateDNSPrefix}},
 		{name: "same service cidr", clusters: []Cluster{
 			fc("a", "a", "a-rg", "10.0.0.0/16", ""),
 			fc("b", "b", "b-rg", "10.0.0.0/16", ""),
-		}, want: []string{RuleCIDROverlap, RuleCIDROverlap}},
+		}, want: []string{validate.RuleCIDROverlap, validate.RuleCIDROverlap}},
 		{name: "nested service cidrs", clusters: []Cluster{
 			fc("a", "a", "a-rg", "10.0.0.0/12", ""),
 			fc("b", "b", "b-rg", "10.1.0.0/16", ""),
 			fc("c", "c", "c-rg", "10.2.0.0/16", ""),
 			fc("d", "d", "d-rg", "10.16.0.0/16", ""),
-		}, want: []string{RuleCIDROverlap, RuleCIDROverlap, RuleCIDROverlap}},
+		}, want: []string{validate.RuleCIDROverlap, validate.RuleCIDROverlap, validate.RuleCIDROverlap}},
 		{name: "pod cidr against another service cidr", clusters: []Cluster{
 			fc("a", "a", "a-rg", "10.0.0.0/16", "10.244.0.0/16"),
 			fc("b", "b", "b-rg", "10.244.0.0/16", ""),
-		}, want: []string{RuleCIDROverlap, RuleCIDROverlap}},
+		}, want: []string{validate.RuleCIDROverlap, validate.RuleCIDROverlap}},
 		{name: "same pod cidr", clusters: []Cluster{
 			fc("a", "a", "a-rg", "10.0.0.0/16", "10.244.0.0/16"),
 			fc("b", "b", "b-rg", "10.1.0.0/16", "10.244.0.0/16"),
-		}, want: []string{RuleCIDROverlap, RuleCIDROverlap}},
+		}, want: []string{validate.RuleCIDROverlap, validate.RuleCIDROverlap}},
 		{name: "overlap inside one cluster is not a fleet finding", clusters: []Cluster{
 			fc("a", "a", "a-rg", "10.0.0.0/16", "10.0.0.0/8"),
 			fc("b", "b", "b-rg", "172.16.0.0/16", ""),
@@ -102,17 +102,17 @@ func fleetCases() []fleetCase {
 			fc("b", "b", "b-rg", "bogus", ""),
 		}},
 		{name: "folder named differently", clusters: []Cluster{fc("a", "other", "a-rg", "10.0.0.0/16", "")},
-			want: []string{RuleFolderNameMismatch}},
+			want: []string{validate.RuleFolderNameMismatch}},
 
 		{name: "listed but missing", clusters: []Cluster{fc("a", "a", "a-rg", "10.0.0.0/16", "")},
-			listed: []string{"a", "gone"}, want: []string{RuleListedMissing}},
+			listed: []string{"a", "gone"}, want: []string{validate.RuleListedMissing}},
 		{name: "present but not listed", clusters: []Cluster{fc("a", "a", "a-rg", "10.0.0.0/16", ""), fc("b", "b", "b-rg", "10.1.0.0/16", "")},
-			listed: []string{"a"}, want: []string{RuleFolderNotListed}},
+			listed: []string{"a"}, want: []string{validate.RuleFolderNotListed}},
 		{name: "listed twice", clusters: []Cluster{fc("a", "a", "a-rg", "10.0.0.0/16", "")},
-			listed: []string{"a", "./a/"}, want: []string{RuleListedTwice}},
+			listed: []string{"a", "./a/"}, want: []string{validate.RuleListedTwice}},
 		{name: "list forms and non-folder entries", clusters: []Cluster{fc("a", "a", "a-rg", "10.0.0.0/16", ""), fc("b", "b", "b-rg", "10.1.0.0/16", "")},
 			listed: []string{"./a", "b/", "namespace.yaml", "../shared", "https://example.com/x", "nested/dir"}},
-		{name: "empty list", clusters: nil, listed: []string{}, folders: []string{"a"}, want: []string{RuleFolderNotListed}},
+		{name: "empty list", clusters: nil, listed: []string{}, folders: []string{"a"}, want: []string{validate.RuleFolderNotListed}},
 	}
 }
 
@@ -131,7 +131,7 @@ func TestFleetRulesMessages(t *testing.T) {
 		fc("c", "c", "c-rg", "10.2.0.0/16", ""),
 	}
 	got := FleetRules(clusters, []string{"a", "b", "c"}, []string{"a", "b", "c"}, listFile)
-	expectRules(t, got, RuleCIDROverlap, RuleCIDROverlap, RuleCIDROverlap)
+	expectRules(t, got, validate.RuleCIDROverlap, validate.RuleCIDROverlap, validate.RuleCIDROverlap)
 	msgs := map[string]string{}
 	for _, f := range got {
 		msgs[f.File] = f.Message
@@ -154,13 +154,13 @@ func TestFleetRulesMessages(t *testing.T) {
 	got = FleetRules(many, nil, nil, listFile)
 	n := 0
 	for _, f := range got {
-		if f.Rule == RuleDuplicateResourceGroup {
+		if f.Rule == validate.RuleDuplicateResourceGroup {
 			n++
 			if !strings.Contains(f.Message, "and 6 more") {
 				t.Errorf("message: %s", f.Message)
 			}
 		}
-		if f.Rule == RuleFolderNotListed && !strings.Contains(f.Fix, listFile) {
+		if f.Rule == validate.RuleFolderNotListed && !strings.Contains(f.Fix, listFile) {
 			t.Errorf("fix: %s", f.Fix)
 		}
 	}

@@ -73,8 +73,8 @@ func checkInvariants(t *testing.T, got []validate.Finding) {
 		t.Errorf("findings are not sorted")
 	}
 	for _, f := range got {
-		if sev, ok := severityOf[f.Rule]; !ok || sev != f.Severity {
-			t.Errorf("finding %s has severity %q, All says %q (listed: %v)", f.Rule, f.Severity, sev, ok)
+		if r, ok := validate.Lookup(f.Rule); !ok || r.Severity != f.Severity {
+			t.Errorf("finding %s has severity %q, the registry says %q (listed: %v)", f.Rule, f.Severity, r.Severity, ok)
 		}
 		if f.Message == "" || f.Fix == "" || f.File == "" {
 			t.Errorf("finding %s lacks message, fix or file: %+v", f.Rule, f)

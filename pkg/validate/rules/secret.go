@@ -197,7 +197,7 @@ func (s *secretScan) doc(lines []string, off int) {
 			if name != "" {
 				obj = fmt.Sprintf("Secret %q", name)
 			}
-			f := newFinding(RuleSecretObject, s.file, key,
+			f := newFinding(validate.RuleSecretObject, s.file, key,
 				fmt.Sprintf("%s has %s values committed in plain text (base64 is not encryption)", obj, key),
 				"remove the Secret from git and rotate its values; create it out of band, or commit it encrypted (SOPS, Sealed Secrets) or as an ExternalSecret")
 			f.Line, f.Column = off+i+1, 1
@@ -265,7 +265,7 @@ func (s *secretScan) line(lines []string, i, lineNo int, l string, kubeconfig bo
 			literal := !isPlaceholder(val) && !strings.HasPrefix(v, "{") && !strings.HasPrefix(v, "[") &&
 				len(v) >= 8 && !strings.ContainsAny(v, " \t")
 			if literal || (isBlockScalar(val) && blockHasContent(lines, i)) {
-				s.add(RuleSecretClientSecret, lineNo, m[2]+1, key,
+				s.add(validate.RuleSecretClientSecret, lineNo, m[2]+1, key,
 					fmt.Sprintf("%s holds a literal Azure client secret", key), rotateFix)
 				keyed = true
 			}
@@ -277,37 +277,37 @@ func (s *secretScan) line(lines []string, i, lineNo int, l string, kubeconfig bo
 			if !isSecretChar(l[loc[0]]) {
 				c++ // the match starts with the character before the value
 			}
-			s.add(RuleSecretClientSecret, lineNo, c, "",
+			s.add(validate.RuleSecretClientSecret, lineNo, c, "",
 				"the line holds a value shaped like an Azure client secret (…Q~…)", rotateFix)
 		}
 	}
 	if strings.Contains(l, "PRIVATE KEY") {
 		if loc := privateKeyRE.FindStringIndex(l); loc != nil {
-			s.add(RuleSecretPrivateKey, lineNo, loc[0]+1, "",
+			s.add(validate.RuleSecretPrivateKey, lineNo, loc[0]+1, "",
 				"a private key block starts here", rotateFix)
 		}
 	}
 	if strings.Contains(ll, "accountkey") || strings.Contains(ll, "sharedaccesskey") {
 		if m := connKeyRE.FindStringSubmatchIndex(l); m != nil && !isPlaceholder(l[m[4]:m[5]]) {
-			s.add(RuleSecretConnString, lineNo, m[2]+1, "",
+			s.add(validate.RuleSecretConnString, lineNo, m[2]+1, "",
 				fmt.Sprintf("a connection string with a literal %s is committed", l[m[2]:m[3]]), rotateFix)
 		}
 	}
 	if strings.Contains(ll, "sig=") {
 		if m := sasSigRE.FindStringSubmatchIndex(l); m != nil && sasParamRE.MatchString(l) && !isPlaceholder(l[m[2]:m[3]]) {
-			s.add(RuleSecretSAS, lineNo, m[2]-3, "",
+			s.add(validate.RuleSecretSAS, lineNo, m[2]-3, "",
 				"a SAS token (a URL or connection string with sig=) is committed", rotateFix)
 		}
 	}
 	if strings.Contains(l, "client-key-data") {
 		if m := clientKeyDataRE.FindStringSubmatch(l); m != nil && !isPlaceholder(m[2]) {
-			s.add(RuleSecretKubeconfig, lineNo, col, "client-key-data",
+			s.add(validate.RuleSecretKubeconfig, lineNo, col, "client-key-data",
 				"a kubeconfig with client-key-data (a client private key) is committed", rotateFix)
 		}
 	}
 	if kubeconfig {
 		if m := kubeTokenRE.FindStringSubmatch(l); m != nil && !isPlaceholder(m[2]) && !isBlockScalar(m[2]) {
-			s.add(RuleSecretKubeconfig, lineNo, col, m[1],
+			s.add(validate.RuleSecretKubeconfig, lineNo, col, m[1],
 				fmt.Sprintf("a kubeconfig with a literal %s is committed", m[1]), rotateFix)
 		}
 	}

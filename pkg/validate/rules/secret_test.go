@@ -3,6 +3,8 @@ package rules
 import (
 	"strings"
 	"testing"
+
+	"github.com/fleetctl/fleetctl/pkg/validate"
 )
 
 // The "secrets" below are made up for the tests; none was ever valid anywhere.
@@ -32,21 +34,21 @@ metadata:
 type: Opaque
 data:
   AZURE_TENANT_ID: ` + fakeB64 + `
-`, want: []string{RuleSecretObject}, lines: []int{7}, secret: fakeB64},
+`, want: []string{validate.RuleSecretObject}, lines: []int{7}, secret: fakeB64},
 		{name: "secret with stringData", content: `kind: Secret
 apiVersion: v1
 metadata: {name: x}
 stringData:
   password: hunter2hunter2
-`, want: []string{RuleSecretObject}, lines: []int{4}, secret: "hunter2hunter2"},
+`, want: []string{validate.RuleSecretObject}, lines: []int{4}, secret: "hunter2hunter2"},
 		{name: "secret with block scalar", content: `kind: Secret
 stringData:
   config: |
     user: admin
     pass: opensesame123
-`, want: []string{RuleSecretObject}, lines: []int{2}, secret: "opensesame123"},
+`, want: []string{validate.RuleSecretObject}, lines: []int{2}, secret: "opensesame123"},
 		{name: "secret with flow data", content: "kind: \"Secret\"\ndata: {key: " + fakeB64 + "}\n",
-			want: []string{RuleSecretObject}, lines: []int{2}, secret: fakeB64},
+			want: []string{validate.RuleSecretObject}, lines: []int{2}, secret: fakeB64},
 		{name: "secret with empty data", content: "kind: Secret\ndata: {}\nstringData:\n"},
 		{name: "secret with null data", content: "kind: Secret\ndata: null\n"},
 		{name: "secret with substituted values", content: `kind: Secret
@@ -63,36 +65,36 @@ sops:
 `},
 		{name: "configmap with data", content: "kind: ConfigMap\ndata:\n  values.yaml: |\n    name: a\n"},
 		{name: "secret in second document", content: "kind: ConfigMap\ndata:\n  a: b\n---\nkind: Secret\ndata:\n  a: " + fakeB64 + "\n",
-			want: []string{RuleSecretObject}, lines: []int{6}},
+			want: []string{validate.RuleSecretObject}, lines: []int{6}},
 		{name: "nested kind is not a secret", content: "kind: List\nitems:\n- kind: Secret\n  data:\n    a: b\n"},
 
 		{name: "client secret key", content: "spec:\n  clientSecret: s3cr3t-Value_42\n",
-			want: []string{RuleSecretClientSecret}, lines: []int{2}, secret: "s3cr3t-Value_42"},
+			want: []string{validate.RuleSecretClientSecret}, lines: []int{2}, secret: "s3cr3t-Value_42"},
 		{name: "env client secret", content: "export AZURE_CLIENT_SECRET=" + fakeClientSecret + "\n",
-			want: []string{RuleSecretClientSecret}, lines: []int{1}, secret: fakeClientSecret},
+			want: []string{validate.RuleSecretClientSecret}, lines: []int{1}, secret: fakeClientSecret},
 		{name: "json client secret", content: `{"client_secret": "abcdefgh12345678"}`,
-			want: []string{RuleSecretClientSecret}, secret: "abcdefgh12345678"},
+			want: []string{validate.RuleSecretClientSecret}, secret: "abcdefgh12345678"},
 		{name: "client secret reference", content: "clientSecret:\n  name: sp-secret\n  namespace: x\nclientSecret: {name: sp}\n"},
 		{name: "client secret placeholder", content: "clientSecret: ${AZURE_CLIENT_SECRET}\nclient_secret: \"<your secret>\"\nAZURE_CLIENT_SECRET=\nclientSecret: xxxxxxxxxxxx\n"},
 		{name: "secret name is not a secret", content: "credentials:\n  secretName: aso-credentials\n"},
 		{name: "client secret shape", content: "value: " + fakeClientSecret + "\n",
-			want: []string{RuleSecretClientSecret}, lines: []int{1}, secret: fakeClientSecret},
+			want: []string{validate.RuleSecretClientSecret}, lines: []int{1}, secret: fakeClientSecret},
 		{name: "not the shape", content: "value: Abc8Q~short\n"},
 
 		{name: "private key", content: "key: |\n  -----BEGIN RSA PRIVATE KEY-----\n  MIIEow\n  -----END RSA PRIVATE KEY-----\n",
-			want: []string{RuleSecretPrivateKey}, lines: []int{2}},
+			want: []string{validate.RuleSecretPrivateKey}, lines: []int{2}},
 		{name: "openssh private key", content: "-----BEGIN OPENSSH PRIVATE KEY-----\n",
-			want: []string{RuleSecretPrivateKey}},
+			want: []string{validate.RuleSecretPrivateKey}},
 		{name: "public key and certificate", content: "-----BEGIN PUBLIC KEY-----\n-----BEGIN CERTIFICATE-----\n"},
 
 		{name: "storage connection string", content: "conn: DefaultEndpointsProtocol=https;AccountName=fleet;AccountKey=" + fakeAccountKey + ";EndpointSuffix=core.windows.net\n",
-			want: []string{RuleSecretConnString}, lines: []int{1}, secret: fakeAccountKey},
+			want: []string{validate.RuleSecretConnString}, lines: []int{1}, secret: fakeAccountKey},
 		{name: "service bus connection string", content: "Endpoint=sb://x.servicebus.windows.net/;SharedAccessKeyName=root;SharedAccessKey=" + fakeAccountKey + "\n",
-			want: []string{RuleSecretConnString}, secret: fakeAccountKey},
+			want: []string{validate.RuleSecretConnString}, secret: fakeAccountKey},
 		{name: "connection string placeholder", content: "conn: AccountName=fleet;AccountKey=<key>\nconn2: AccountKey=${KEY}\n"},
 
 		{name: "sas url", content: "url: https://fleet.blob.core.windows.net/c?sv=2022-11-02&ss=b&se=2030-01-01T00%3A00%3A00Z&sp=r&sig=" + fakeSig + "\n",
-			want: []string{RuleSecretSAS}, lines: []int{1}, secret: fakeSig},
+			want: []string{validate.RuleSecretSAS}, lines: []int{1}, secret: fakeSig},
 		{name: "sig without sas parameters", content: "note: sig=" + fakeSig + "\n"},
 		{name: "sas placeholder", content: "url: https://x/c?sv=2022-11-02&sig=${SAS_SIGNATURE_VALUE}\n"},
 
@@ -106,13 +108,13 @@ users:
   user:
     client-certificate-data: ` + fakeB64 + `
     client-key-data: ` + fakeB64 + `
-`, want: []string{RuleSecretKubeconfig}, lines: []int{10}, secret: fakeB64},
+`, want: []string{validate.RuleSecretKubeconfig}, lines: []int{10}, secret: fakeB64},
 		{name: "kubeconfig token", content: `current-context: c
 users:
 - name: admin
   user:
     token: ` + fakeToken + `
-`, want: []string{RuleSecretKubeconfig}, lines: []int{5}, secret: fakeToken},
+`, want: []string{validate.RuleSecretKubeconfig}, lines: []int{5}, secret: fakeToken},
 		{name: "kubeconfig in a secret", content: `kind: Secret
 stringData:
   value: |
@@ -122,7 +124,7 @@ stringData:
     - name: admin
       user:
         token: ` + fakeToken + `
-`, want: []string{RuleSecretObject, RuleSecretKubeconfig}, lines: []int{2, 9}, secret: fakeToken},
+`, want: []string{validate.RuleSecretObject, validate.RuleSecretKubeconfig}, lines: []int{2, 9}, secret: fakeToken},
 		{name: "kubeconfig exec plugin", content: "kind: Config\nusers:\n- name: a\n  user:\n    exec:\n      command: kubelogin\n    token: \"\"\n"},
 		{name: "token outside a kubeconfig", content: "auth:\n  token: abcdefghijklmnop\n"},
 
@@ -141,7 +143,7 @@ spec:
     secretRef: {name: atlantic-aks-kubeconfig, key: value}
 `},
 		{name: "crlf", content: "kind: Secret\r\ndata:\r\n  a: " + fakeB64 + "\r\n",
-			want: []string{RuleSecretObject}, lines: []int{2}},
+			want: []string{validate.RuleSecretObject}, lines: []int{2}},
 		{name: "empty", content: ""},
 	}
 }
@@ -187,7 +189,7 @@ func equalInts(a, b []int) bool {
 
 func TestSecretRulesColumns(t *testing.T) {
 	got := SecretRules("f", []byte("a: 1\n  clientSecret: abcdefgh12345678\nx: y "+fakeClientSecret+"\n"))
-	expectRules(t, got, RuleSecretClientSecret, RuleSecretClientSecret)
+	expectRules(t, got, validate.RuleSecretClientSecret, validate.RuleSecretClientSecret)
 	if got[0].Line != 2 || got[0].Column != 3 || got[0].Field != "clientSecret" {
 		t.Errorf("keyed finding at %d:%d field %q", got[0].Line, got[0].Column, got[0].Field)
 	}
@@ -211,8 +213,8 @@ func FuzzSecretRules(f *testing.F) {
 			if fd.Line < 1 || fd.Line > lines || fd.Column < 1 {
 				t.Fatalf("finding out of the file (%d lines): %+v", lines, fd)
 			}
-			if _, ok := severityOf[fd.Rule]; !ok {
-				t.Fatalf("rule %q not in All", fd.Rule)
+			if _, ok := validate.Lookup(fd.Rule); !ok {
+				t.Fatalf("rule %q not in the registry", fd.Rule)
 			}
 		}
 	})

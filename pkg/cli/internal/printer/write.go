@@ -16,6 +16,9 @@ func Write(out, errOut io.Writer, res *change.Result, p *change.Plan) {
 		fmt.Fprintf(out, "nothing to change: %s\n", res.NoOp)
 		return
 	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(errOut, "warning: %s\n", w)
+	}
 	if res.DryRun {
 		for _, f := range res.Files {
 			var content []byte
@@ -40,7 +43,8 @@ func Write(out, errOut io.Writer, res *change.Result, p *change.Plan) {
 	}
 	fmt.Fprintf(out, "base     %s\n", res.Base)
 	if n := len(res.Switched); n > 0 {
-		fmt.Fprintf(out, "switched %d other %s to %s's content: the new branch starts from %s\n", n, plural(n, "file", "files"), res.Base.Ref, res.Base.Ref)
+		fmt.Fprintf(out, "switched from %s: %d other %s now as on %s (the new branch starts from %s; --from HEAD stacks on the current branch instead)\n",
+			res.Head, n, plural(n, "file", "files"), res.Base.Ref, res.Base.Ref)
 	}
 	fmt.Fprintf(out, "branch   %s\ncommit   %s %s\n", res.Branch, res.Commit[:12], strings.SplitN(p.Message, "\n", 2)[0])
 	next := "then open a pull request"

@@ -1,0 +1,190 @@
+package validate
+
+// The registry of every rule fleetctl validate reports: its id, severity and what it checks. Rule
+// ids are stable (SARIF consumers and suppressions key on them); the SARIF rule metadata and the
+// rule table of docs/validate.md are generated from this list, and a test checks that every
+// finding the engine can emit names a rule listed here with the severity it has here.
+
+// Rule describes one rule.
+type Rule struct {
+	ID       string
+	Severity Severity
+	// Summary says in one sentence what the rule checks.
+	Summary string
+	// Write is true for a rule a write command (cluster add, nodepool scale, ...) can trigger on
+	// the clusters it changes: its dry run and its real run report it alike.
+	Write bool
+}
+
+// Rule ids.
+const (
+	RuleYAMLRead         = "yaml/read"
+	RuleYAMLSyntax       = "yaml/syntax"
+	RuleYAMLDuplicateKey = "yaml/duplicate-key"
+	RuleYAMLNotAnObject  = "yaml/not-an-object"
+	RuleYAMLMissingName  = "yaml/missing-name"
+	RuleConfigInvalid    = "config/invalid"
+
+	RuleKustomizeBuild = "kustomize/build"
+
+	RuleSchemaDeprecatedVersion = "schema/deprecated-version"
+	RuleSchemaRemovedVersion    = "schema/removed-version"
+	RuleSchemaUnknownKind       = "schema/unknown-kind"
+
+	RuleChartLoad     = "chart/load"
+	RuleChartRender   = "chart/render"
+	RuleChartShape    = "chart/shape"
+	RuleValuesInvalid = "values/invalid"
+	RuleValuesSchema  = "values/schema"
+
+	RuleClusterList = "fleet/cluster-list"
+
+	RuleChangeClusterUnlisted = "change/cluster-unlisted"
+	RuleChangeClusterRemoved  = "change/cluster-removed"
+
+	RuleAutoscaleMinAboveMax  = "aks/autoscale-min-above-max"
+	RuleCIDRHostBits          = "aks/cidr-host-bits"
+	RuleServiceCIDRSize       = "aks/service-cidr-size"
+	RuleDNSServiceIPOutside   = "aks/dns-service-ip-outside-service-cidr"
+	RuleDNSServiceIPReserved  = "aks/dns-service-ip-reserved"
+	RuleServiceDNSPair        = "aks/service-cidr-dns-ip-pair"
+	RulePodCIDROverlapService = "aks/pod-cidr-overlaps-service-cidr"
+	RuleWindowsNeedsAzureCNI  = "aks/windows-needs-azure-cni"
+	RulePoolObjectNameLength  = "aks/pool-object-name-too-long"
+	RuleKubernetesVersion     = "aks/kubernetes-version-format"
+	RulePoolVersionSkew       = "aks/pool-version-skew"
+
+	RuleDuplicateName          = "fleet/duplicate-cluster-name"
+	RuleDuplicateResourceGroup = "fleet/duplicate-resource-group"
+	RuleDuplicateDNSPrefix     = "fleet/duplicate-dns-prefix"
+	RuleCIDROverlap            = "fleet/cidr-overlap"
+	RuleFolderNameMismatch     = "fleet/folder-name-mismatch"
+	RuleListedMissing          = "fleet/listed-folder-missing"
+	RuleFolderNotListed        = "fleet/folder-not-listed"
+	RuleListedTwice            = "fleet/listed-twice"
+
+	RuleSecretObject       = "secret/kubernetes-secret"
+	RuleSecretClientSecret = "secret/azure-client-secret"
+	RuleSecretPrivateKey   = "secret/private-key"
+	RuleSecretConnString   = "secret/connection-string-key"
+	RuleSecretSAS          = "secret/sas-token"
+	RuleSecretKubeconfig   = "secret/kubeconfig-credential"
+
+	RuleChangeImmutableCluster = "change/immutable-cluster-field"
+	RuleChangeImmutablePool    = "change/immutable-pool-field"
+	RuleChangeImmutableDefault = "change/immutable-field-default"
+	RuleChangeRenamed          = "change/cluster-renamed"
+	RuleChangeDowngrade        = "change/kubernetes-downgrade"
+	RuleChangeMinorSkip        = "change/kubernetes-minor-skip"
+	RuleChangeLastSystemGone   = "change/last-system-pool-removed"
+	RuleChangeLastSystemToUser = "change/last-system-pool-to-user"
+	RuleChangeSystemReplaced   = "change/system-pool-replaced"
+)
+
+// SchemaRule is the rule id of a schema violation of type typ (pkg/schema's FieldError.Type):
+// "schema/unknown-field", "schema/enum", ...
+func SchemaRule(typ string) string { return "schema/" + typ }
+
+// Rules lists every rule, grouped as docs/validate.md shows them.
+var Rules = []Rule{
+	{RuleYAMLRead, Error, "A file of the repo cannot be read.", false},
+	{RuleYAMLSyntax, Error, "A YAML file does not parse.", true},
+	{RuleYAMLDuplicateKey, Error, "A YAML mapping sets the same key twice; strict decoders (the API server, Flux) reject it.", true},
+	{RuleYAMLNotAnObject, Error, "A YAML document in a folder Flux applies has no apiVersion and kind.", true},
+	{RuleYAMLMissingName, Error, "A Kubernetes object has no metadata.name.", true},
+	{RuleConfigInvalid, Error, ".fleetctl.yaml is not a valid FleetConfig (apiVersion, kind, known keys only).", false},
+
+	{RuleKustomizeBuild, Error, "A kustomization does not build as kustomize-controller builds it, or a cluster's valuesFrom does not follow its generated values ConfigMap.", true},
+
+	{SchemaRule("unknown-field"), Error, "An object has a field its CRD schema does not know; the API server rejects it.", true},
+	{SchemaRule("required"), Error, "A field the CRD schema requires is missing.", true},
+	{SchemaRule("enum"), Error, "A value is not one the CRD schema allows.", true},
+	{SchemaRule("type"), Error, "A value has the wrong JSON type for its field.", true},
+	{SchemaRule("format"), Error, "A value does not have its field's format (integer size, date-time, ...).", true},
+	{SchemaRule("pattern"), Error, "A string does not match its field's pattern.", true},
+	{SchemaRule("range"), Error, "A number is outside its field's minimum, maximum or multiple.", true},
+	{SchemaRule("length"), Error, "A string is shorter or longer than its field allows.", true},
+	{SchemaRule("items"), Error, "A list has fewer or more items than its field allows.", true},
+	{SchemaRule("properties"), Error, "A mapping has fewer or more keys than its field allows.", true},
+	{SchemaRule("unique"), Error, "A list that must hold unique items has duplicates.", true},
+	{SchemaRule("duplicate"), Error, "A list-map or set holds the same key twice.", true},
+	{SchemaRule("forbidden"), Error, "A field is set where the CRD schema forbids it.", true},
+	{SchemaRule("invalid"), Error, "A value is invalid for its field.", true},
+	{SchemaRule("cel"), Error, "An x-kubernetes-validations (CEL) rule of the CRD fails.", true},
+	{SchemaRule("schema"), Error, "The CRD schema of a kind cannot be used to validate it.", false},
+	{SchemaRule("internal"), Error, "The validator failed on an object.", false},
+	{RuleSchemaDeprecatedVersion, Warning, "An object uses a deprecated API version of its CRD.", true},
+	{RuleSchemaRemovedVersion, Error, "An object uses an API version that is no longer served; the finding names the current one.", true},
+	{RuleSchemaUnknownKind, Warning, "No schema is known for a kind, so it is not validated (an error with --strict).", true},
+
+	{RuleValuesInvalid, Error, "A cluster's values are not in the chart's values shape (unknown keys, wrong types).", true},
+	{RuleValuesSchema, Error, "A cluster's values break the chart's values.schema.json.", true},
+	{RuleChartLoad, Error, "The cluster chart cannot be loaded.", true},
+	{RuleChartRender, Error, "The cluster chart does not render with a cluster's values.", true},
+	{RuleChartShape, Error, "The rendered chart lacks an object fleetctl expects (a CAPI Cluster, a MachinePool per pool, ...).", true},
+
+	{RuleAutoscaleMinAboveMax, Error, "Autoscale min must not be greater than max.", true},
+	{RuleCIDRHostBits, Error, "A CIDR must be written as its network address (10.0.0.0/16, not 10.0.0.1/16).", true},
+	{RuleServiceCIDRSize, Error, "The service CIDR prefix length must be between /12 and /28.", true},
+	{RuleDNSServiceIPOutside, Error, "network.dnsServiceIP must be inside network.serviceCidr.", true},
+	{RuleDNSServiceIPReserved, Error, "network.dnsServiceIP must not be the first or second address of the service CIDR.", true},
+	{RuleServiceDNSPair, Warning, "network.serviceCidr and network.dnsServiceIP should be set together; the chart default of the other one may not fit.", true},
+	{RulePodCIDROverlapService, Error, "network.podCidr must not overlap network.serviceCidr.", true},
+	{RuleWindowsNeedsAzureCNI, Warning, "Windows node pools need network plugin azure (kubenet does not support them).", true},
+	{RulePoolObjectNameLength, Error, "The object name <cluster>-<pool> of each node pool must be at most 63 characters.", true},
+	{RuleKubernetesVersion, Error, "kubernetesVersion must be v<major>.<minor>.<patch> without leading zeros.", true},
+	{RulePoolVersionSkew, Error, "A node pool's own kubernetesVersion is newer than the control plane's or more than two minor versions behind it.", true},
+
+	{RuleDuplicateName, Error, "Cluster names must be unique across the fleet (case-insensitive).", true},
+	{RuleDuplicateResourceGroup, Error, "Each cluster owns its resource group: no two clusters may share one (case-insensitive).", true},
+	{RuleDuplicateDNSPrefix, Warning, "DNS prefixes should be unique across the fleet (case-insensitive).", true},
+	{RuleCIDROverlap, Warning, "Service and pod CIDRs of different clusters overlap; clusters that will be peered must not overlap.", true},
+	{RuleFolderNameMismatch, Warning, "A cluster folder should be named after the cluster (values name).", true},
+	{RuleListedMissing, Error, "A cluster listed in capi/clusters/kustomization.yaml has no folder.", true},
+	{RuleFolderNotListed, Error, "A cluster folder is not listed in capi/clusters/kustomization.yaml, so Flux never applies it.", true},
+	{RuleListedTwice, Error, "A cluster is listed twice in capi/clusters/kustomization.yaml.", true},
+
+	{RuleSecretObject, Error, "A Kubernetes Secret with data or stringData is committed in plain text.", true},
+	{RuleSecretClientSecret, Error, "An Azure client secret is committed.", true},
+	{RuleSecretPrivateKey, Error, "A private key (-----BEGIN ... PRIVATE KEY-----) is committed.", true},
+	{RuleSecretConnString, Error, "An Azure connection string with an account or shared access key is committed.", true},
+	{RuleSecretSAS, Error, "An Azure SAS token (sig=) is committed.", true},
+	{RuleSecretKubeconfig, Error, "A kubeconfig with client-key-data, a token or a password is committed.", true},
+
+	{RuleChangeImmutableCluster, Error, "A cluster field AKS cannot change in place (location, resource group, DNS prefix, network) is changed.", false},
+	{RuleChangeImmutablePool, Error, "A node pool field AKS cannot change in place (VM size, OS, zones, max pods, OS disk) is changed.", false},
+	{RuleChangeImmutableDefault, Warning, "An immutable field goes from the chart default to an explicit value or back; AKS rejects it unless the values match.", false},
+	{RuleChangeRenamed, Error, "The cluster name is changed, which replaces the cluster.", false},
+	{RuleChangeDowngrade, Error, "kubernetesVersion is lowered; AKS does not downgrade.", false},
+	{RuleChangeMinorSkip, Error, "kubernetesVersion skips a minor version; AKS upgrades one minor version at a time.", false},
+	{RuleChangeLastSystemGone, Error, "The last System node pool is removed.", false},
+	{RuleChangeLastSystemToUser, Error, "The last System node pool is turned into a User pool.", false},
+	{RuleChangeSystemReplaced, Warning, "Every System pool is replaced by a new one in the same change; the old one may go before the new one is ready.", false},
+
+	{RuleClusterList, Error, "The list of cluster folders (capi/clusters/kustomization.yaml) is missing or not a kustomization with resources.", true},
+	{RuleChangeClusterUnlisted, Error, "A cluster is no longer listed while its folder is still there: Flux prunes it, which deletes the AKS cluster.", false},
+	{RuleChangeClusterRemoved, Warning, "A cluster folder is removed: merging deletes the AKS cluster.", false},
+}
+
+var byID = func() map[string]Rule {
+	m := make(map[string]Rule, len(Rules))
+	for _, r := range Rules {
+		m[r.ID] = r
+	}
+	return m
+}()
+
+// Lookup returns the rule with that id.
+func Lookup(id string) (Rule, bool) {
+	r, ok := byID[id]
+	return r, ok
+}
+
+// SeverityOf is the registered severity of a rule (Error for an id that is not registered, which a
+// test forbids).
+func SeverityOf(id string) Severity {
+	if r, ok := byID[id]; ok {
+		return r.Severity
+	}
+	return Error
+}
