@@ -132,7 +132,7 @@ func Open(repo *gitrepo.Repo, o Options) (*Session, error) {
 	}
 	s.pause("open")
 	if o.NoCommit {
-		s.View = os.DirFS(repo.Root())
+		s.View = repo.Worktree()
 		return s, nil
 	}
 	if s.Base, err = ResolveBase(repo, o.From, o.BaseBranch); err != nil {
@@ -141,7 +141,7 @@ func Open(repo *gitrepo.Repo, o Options) (*Session, error) {
 	}
 	if s.Base.Commit == "" {
 		// No commit yet: the first commit holds the plan's files, computed on what the folder has.
-		s.View = os.DirFS(repo.Root())
+		s.View = repo.Worktree()
 	} else if s.View, err = repo.SnapshotAt(s.Base.Commit); err != nil {
 		s.Close()
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -18,6 +19,7 @@ import (
 	"github.com/fleetctl/fleetctl/pkg/cli/repair"
 	validatecmd "github.com/fleetctl/fleetctl/pkg/cli/validate"
 	versioncmd "github.com/fleetctl/fleetctl/pkg/cli/version"
+	"github.com/fleetctl/fleetctl/pkg/validate/engine"
 )
 
 // Set at link time: -X github.com/fleetctl/fleetctl/pkg/cli.version=... (and commit, date).
@@ -74,6 +76,7 @@ func Main() int {
 // Run executes the command tree with args (nil: os.Args) and maps the error to an exit code:
 // 0 success, 1 failure, 2 usage error.
 func Run(f *cmdutil.Factory, args []string) int {
+	tuneGC(f.Getenv)
 	root := NewRootCmd(f)
 	if args != nil {
 		root.SetArgs(args)
@@ -84,6 +87,21 @@ func Run(f *cmdutil.Factory, args []string) int {
 		return cmdutil.ExitOK
 	}
 	return printError(f.IO.ErrOut, cmd, err, f.Verbose)
+}
+
+// tuneGC collects less often (a command allocates many short-lived objects, decoded YAML, rendered
+// charts, and keeps little), with a soft memory limit of 1 GiB so large fleets stay bounded. A
+// user's GOGC or GOMEMLIMIT wins.
+func tuneGC(getenv func(string) string) {
+	if getenv == nil {
+		return
+	}
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(engine.GCPercent)
+	}
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(1 << 30)
+	}
 }
 
 func printError(w io.Writer, cmd *cobra.Command, err error, verbose bool) int {

@@ -133,14 +133,15 @@ func (f *Fleet) Clusters() (items []ClusterInfo, warnings []string, err error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", f.ClustersDir(), err)
 	}
+	summaries := f.Summaries(folders)
 	items = make([]ClusterInfo, 0, len(folders))
 	seen := make(map[string]bool, len(folders))
-	for _, name := range folders {
+	for i, name := range folders {
 		seen[name] = true
 		if !listed[name] {
 			warnings = append(warnings, fmt.Sprintf("%s is not listed in %s: Flux does not apply it", f.ClusterDir(name), f.ClustersKustomization()))
 		}
-		s := f.Summary(name)
+		s := summaries[i]
 		if s.Err != "" {
 			warnings = append(warnings, s.Err)
 		}

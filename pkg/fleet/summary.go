@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"sync"
 
 	"github.com/fleetctl/fleetctl/pkg/fsview"
@@ -73,6 +74,28 @@ func (f *Fleet) Summary(name string) Summary {
 		f.Cache.Put(key, s)
 	}
 	return s
+}
+
+// Summaries reads the summaries of the named clusters, as many at a time as there are CPUs.
+func (f *Fleet) Summaries(names []string) []Summary {
+	out := make([]Summary, len(names))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i] = f.Summary(names[i])
+			}
+		}()
+	}
+	for i := range names {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out
 }
 
 // FileCache is a SummaryCache kept in one file (under the repository's git folder), read when first

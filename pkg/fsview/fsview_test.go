@@ -108,7 +108,7 @@ func TestTreeIDIsGits(t *testing.T) {
 	disk := os.DirFS(root)
 	for _, dir := range []string{"c/a", "c/b", "c", "other"} {
 		want := fleettest.Git(t, root, "rev-parse", "HEAD:"+dir)
-		for name, fsys := range map[string]fs.FS{"snapshot": snap, "disk": disk, "overlay": fsview.Overlay(snap, []fsx.Change{{Path: "other2/x", Content: []byte("x")}})} {
+		for name, fsys := range map[string]fs.FS{"snapshot": snap, "disk": disk, "worktree": repo.Worktree(), "overlay": fsview.Overlay(snap, []fsx.Change{{Path: "other2/x", Content: []byte("x")}})} {
 			if got, ok := fsview.TreeID(fsys, dir); !ok || got != want {
 				t.Errorf("%s: fsview.TreeID(%s) = %s, want git's %s", name, dir, got, want)
 			}
@@ -118,6 +118,13 @@ func TestTreeIDIsGits(t *testing.T) {
 		if got, _ := fsview.BlobID(disk, p); got != fleettest.Git(t, root, "rev-parse", "HEAD:"+p) {
 			t.Errorf("fsview.BlobID(%s) = %s", p, got)
 		}
+	}
+	// A file edited on disk gives its folder another id through the worktree view.
+	if err := os.WriteFile(filepath.Join(root, "c", "b", "values.yaml"), []byte("name: B\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := fsview.TreeID(repo.Worktree(), "c/b"); got == fleettest.Git(t, root, "rev-parse", "HEAD:c/b") {
+		t.Error("worktree: an edited file does not change its folder's id")
 	}
 	edited := fsview.Overlay(snap, []fsx.Change{{Path: "c/b/values.yaml", Content: []byte("name: b2\n")}})
 	a, _ := fsview.TreeID(edited, "c/b")

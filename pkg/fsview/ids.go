@@ -20,6 +20,11 @@ type (
 	TreeIDer interface {
 		TreeID(name string) (string, bool)
 	}
+	// StatBlobIDer tells the git blob id of a file given what a listing of its folder already
+	// said about it (saving a stat per file).
+	StatBlobIDer interface {
+		StatBlobID(name string, info fs.FileInfo) (string, bool)
+	}
 )
 
 // HashBlob returns the git blob id of content (what `git hash-object` prints).
@@ -73,9 +78,17 @@ func computeTreeID(fsys fs.FS, name string) (string, bool) {
 			id, ok = TreeID(fsys, p)
 			mode = "40000"
 		} else {
-			id, ok = BlobID(fsys, p)
+			fi, err := e.Info()
+			if err != nil {
+				return "", false
+			}
+			if sb, isSB := fsys.(StatBlobIDer); isSB {
+				id, ok = sb.StatBlobID(p, fi)
+			} else {
+				id, ok = BlobID(fsys, p)
+			}
 			mode = "100644"
-			if fi, err := e.Info(); err == nil && fi.Mode()&0o111 != 0 {
+			if fi.Mode()&0o111 != 0 {
 				mode = "100755"
 			}
 		}

@@ -33,8 +33,10 @@ type Snapshot struct {
 
 	r  *Repo
 	mu sync.Mutex // go-git's object storage is not documented as safe for concurrent reads
-	// trees caches the trees read so far, by repository path ("" is the root).
-	trees map[string]*object.Tree
+	// trees caches the trees read so far, by repository path ("" is the root), and their entries
+	// by name: a folder of 10,000 clusters is looked up 10,000 times.
+	trees   map[string]*object.Tree
+	entries map[*object.Tree]map[string]int
 }
 
 // Snapshot resolves rev (a branch, tag, "HEAD", "origin/main" or a commit hash) to its tree.
@@ -56,7 +58,7 @@ func (r *Repo) SnapshotAt(commit string) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gitrepo: reading tree of %s: %w", commit, err)
 	}
-	return &Snapshot{Ref: commit, Commit: commit, When: c.Committer.When, r: r, trees: map[string]*object.Tree{"": t}}, nil
+	return &Snapshot{Ref: commit, Commit: commit, When: c.Committer.When, r: r, trees: map[string]*object.Tree{"": t}, entries: map[*object.Tree]map[string]int{}}, nil
 }
 
 // ResolveCommit resolves a revision to the full hash of the commit it names.
@@ -104,18 +106,31 @@ func (s *Snapshot) tree(dir string) (*object.Tree, error) {
 		s.trees[dir] = nil
 		return nil, err
 	}
-	name := path.Base(dir)
 	var t *object.Tree
-	for _, e := range parent.Entries {
-		if e.Name == name && e.Mode == filemode.Dir {
-			if t, err = object.GetTree(s.r.store, e.Hash); err != nil {
-				return nil, fmt.Errorf("gitrepo: reading tree %s: %w", e.Hash, err)
-			}
-			break
+	if e, ok := s.lookup(parent, path.Base(dir)); ok && e.Mode == filemode.Dir {
+		if t, err = object.GetTree(s.r.store, e.Hash); err != nil {
+			return nil, fmt.Errorf("gitrepo: reading tree %s: %w", e.Hash, err)
 		}
 	}
 	s.trees[dir] = t
 	return t, nil
+}
+
+// lookup finds the entry called name in t. s.mu must be held.
+func (s *Snapshot) lookup(t *object.Tree, name string) (object.TreeEntry, bool) {
+	idx, ok := s.entries[t]
+	if !ok {
+		idx = make(map[string]int, len(t.Entries))
+		for i, e := range t.Entries {
+			idx[e.Name] = i
+		}
+		s.entries[t] = idx
+	}
+	i, ok := idx[name]
+	if !ok {
+		return object.TreeEntry{}, false
+	}
+	return t.Entries[i], true
 }
 
 // entry returns the tree entry at name (not the root). s.mu must be held.
@@ -124,13 +139,8 @@ func (s *Snapshot) entry(name string) (object.TreeEntry, bool, error) {
 	if err != nil || parent == nil {
 		return object.TreeEntry{}, false, err
 	}
-	base := path.Base(name)
-	for _, e := range parent.Entries {
-		if e.Name == base {
-			return e, true, nil
-		}
-	}
-	return object.TreeEntry{}, false, nil
+	e, ok := s.lookup(parent, path.Base(name))
+	return e, ok, nil
 }
 
 func (s *Snapshot) pathErr(op, name string, err error) error {

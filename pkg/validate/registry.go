@@ -11,8 +11,10 @@ type Rule struct {
 	Severity Severity
 	// Summary says in one sentence what the rule checks.
 	Summary string
-	// Write is true for a rule a write command (cluster add, nodepool scale, ...) can trigger on
-	// the clusters it changes: its dry run and its real run report it alike.
+	// Write is true for a rule a write command (cluster add, nodepool add, ...) reports on the
+	// clusters it changes, shown by pkg/cli's TestDryRunAndRealRunReportAlike on the validation
+	// corpus, where its dry run and its real run report it alike. (A defect a write meets while
+	// reading a cluster, such as values that do not parse, refuses the write before any check.)
 	Write bool
 }
 
@@ -88,68 +90,68 @@ func SchemaRule(typ string) string { return "schema/" + typ }
 // Rules lists every rule, grouped as docs/validate.md shows them.
 var Rules = []Rule{
 	{RuleYAMLRead, Error, "A file of the repo cannot be read.", false},
-	{RuleYAMLSyntax, Error, "A YAML file does not parse.", true},
+	{RuleYAMLSyntax, Error, "A YAML file does not parse.", false},
 	{RuleYAMLDuplicateKey, Error, "A YAML mapping sets the same key twice; strict decoders (the API server, Flux) reject it.", true},
-	{RuleYAMLNotAnObject, Error, "A YAML document in a folder Flux applies has no apiVersion and kind.", true},
+	{RuleYAMLNotAnObject, Error, "A YAML document in a folder Flux applies has no apiVersion and kind.", false},
 	{RuleYAMLMissingName, Error, "A Kubernetes object has no metadata.name.", true},
 	{RuleConfigInvalid, Error, ".fleetctl.yaml is not a valid FleetConfig (apiVersion, kind, known keys only).", false},
 
 	{RuleKustomizeBuild, Error, "A kustomization does not build as kustomize-controller builds it, or a cluster's valuesFrom does not follow its generated values ConfigMap.", true},
 
 	{SchemaRule("unknown-field"), Error, "An object has a field its CRD schema does not know; the API server rejects it.", true},
-	{SchemaRule("required"), Error, "A field the CRD schema requires is missing.", true},
+	{SchemaRule("required"), Error, "A field the CRD schema requires is missing.", false},
 	{SchemaRule("enum"), Error, "A value is not one the CRD schema allows.", true},
-	{SchemaRule("type"), Error, "A value has the wrong JSON type for its field.", true},
-	{SchemaRule("format"), Error, "A value does not have its field's format (integer size, date-time, ...).", true},
+	{SchemaRule("type"), Error, "A value has the wrong JSON type for its field.", false},
+	{SchemaRule("format"), Error, "A value does not have its field's format (integer size, date-time, ...).", false},
 	{SchemaRule("pattern"), Error, "A string does not match its field's pattern.", true},
-	{SchemaRule("range"), Error, "A number is outside its field's minimum, maximum or multiple.", true},
-	{SchemaRule("length"), Error, "A string is shorter or longer than its field allows.", true},
-	{SchemaRule("items"), Error, "A list has fewer or more items than its field allows.", true},
-	{SchemaRule("properties"), Error, "A mapping has fewer or more keys than its field allows.", true},
-	{SchemaRule("unique"), Error, "A list that must hold unique items has duplicates.", true},
-	{SchemaRule("duplicate"), Error, "A list-map or set holds the same key twice.", true},
-	{SchemaRule("forbidden"), Error, "A field is set where the CRD schema forbids it.", true},
-	{SchemaRule("invalid"), Error, "A value is invalid for its field.", true},
+	{SchemaRule("range"), Error, "A number is outside its field's minimum, maximum or multiple.", false},
+	{SchemaRule("length"), Error, "A string is shorter or longer than its field allows.", false},
+	{SchemaRule("items"), Error, "A list has fewer or more items than its field allows.", false},
+	{SchemaRule("properties"), Error, "A mapping has fewer or more keys than its field allows.", false},
+	{SchemaRule("unique"), Error, "A list that must hold unique items has duplicates.", false},
+	{SchemaRule("duplicate"), Error, "A list-map or set holds the same key twice.", false},
+	{SchemaRule("forbidden"), Error, "A field is set where the CRD schema forbids it.", false},
+	{SchemaRule("invalid"), Error, "A value is invalid for its field.", false},
 	{SchemaRule("cel"), Error, "An x-kubernetes-validations (CEL) rule of the CRD fails.", true},
 	{SchemaRule("schema"), Error, "The CRD schema of a kind cannot be used to validate it.", false},
 	{SchemaRule("internal"), Error, "The validator failed on an object.", false},
-	{RuleSchemaDeprecatedVersion, Warning, "An object uses a deprecated API version of its CRD.", true},
+	{RuleSchemaDeprecatedVersion, Warning, "An object uses a deprecated API version of its CRD.", false},
 	{RuleSchemaRemovedVersion, Error, "An object uses an API version that is no longer served; the finding names the current one.", true},
-	{RuleSchemaUnknownKind, Warning, "No schema is known for a kind, so it is not validated (an error with --strict).", true},
+	{RuleSchemaUnknownKind, Warning, "No schema is known for a kind, so it is not validated (an error with --strict).", false},
 
-	{RuleValuesInvalid, Error, "A cluster's values are not in the chart's values shape (unknown keys, wrong types).", true},
+	{RuleValuesInvalid, Error, "A cluster's values are not in the chart's values shape (unknown keys, wrong types).", false},
 	{RuleValuesSchema, Error, "A cluster's values break the chart's values.schema.json.", true},
-	{RuleChartLoad, Error, "The cluster chart cannot be loaded.", true},
-	{RuleChartRender, Error, "The cluster chart does not render with a cluster's values.", true},
+	{RuleChartLoad, Error, "The cluster chart cannot be loaded.", false},
+	{RuleChartRender, Error, "The cluster chart does not render with a cluster's values.", false},
 	{RuleChartShape, Error, "The rendered chart lacks an object fleetctl expects (a CAPI Cluster, a MachinePool per pool, ...).", true},
 
 	{RuleAutoscaleMinAboveMax, Error, "Autoscale min must not be greater than max.", true},
-	{RuleCIDRHostBits, Error, "A CIDR must be written as its network address (10.0.0.0/16, not 10.0.0.1/16).", true},
-	{RuleServiceCIDRSize, Error, "The service CIDR prefix length must be between /12 and /28.", true},
+	{RuleCIDRHostBits, Error, "A CIDR must be written as its network address (10.0.0.0/16, not 10.0.0.1/16).", false},
+	{RuleServiceCIDRSize, Error, "The service CIDR prefix length must be between /12 and /28.", false},
 	{RuleDNSServiceIPOutside, Error, "network.dnsServiceIP must be inside network.serviceCidr.", true},
-	{RuleDNSServiceIPReserved, Error, "network.dnsServiceIP must not be the first or second address of the service CIDR.", true},
-	{RuleServiceDNSPair, Warning, "network.serviceCidr and network.dnsServiceIP should be set together; the chart default of the other one may not fit.", true},
+	{RuleDNSServiceIPReserved, Error, "network.dnsServiceIP must not be the first or second address of the service CIDR.", false},
+	{RuleServiceDNSPair, Warning, "network.serviceCidr and network.dnsServiceIP should be set together; the chart default of the other one may not fit.", false},
 	{RulePodCIDROverlapService, Error, "network.podCidr must not overlap network.serviceCidr.", true},
-	{RuleWindowsNeedsAzureCNI, Warning, "Windows node pools need network plugin azure (kubenet does not support them).", true},
-	{RulePoolObjectNameLength, Error, "The object name <cluster>-<pool> of each node pool must be at most 63 characters.", true},
-	{RuleKubernetesVersion, Error, "kubernetesVersion must be v<major>.<minor>.<patch> without leading zeros.", true},
-	{RulePoolVersionSkew, Error, "A node pool's own kubernetesVersion is newer than the control plane's or more than two minor versions behind it.", true},
+	{RuleWindowsNeedsAzureCNI, Warning, "Windows node pools need network plugin azure (kubenet does not support them).", false},
+	{RulePoolObjectNameLength, Error, "The object name <cluster>-<pool> of each node pool must be at most 63 characters.", false},
+	{RuleKubernetesVersion, Error, "kubernetesVersion must be v<major>.<minor>.<patch> without leading zeros.", false},
+	{RulePoolVersionSkew, Error, "A node pool's own kubernetesVersion is newer than the control plane's or more than two minor versions behind it.", false},
 
-	{RuleDuplicateName, Error, "Cluster names must be unique across the fleet (case-insensitive).", true},
+	{RuleDuplicateName, Error, "Cluster names must be unique across the fleet (case-insensitive).", false},
 	{RuleDuplicateResourceGroup, Error, "Each cluster owns its resource group: no two clusters may share one (case-insensitive).", true},
 	{RuleDuplicateDNSPrefix, Warning, "DNS prefixes should be unique across the fleet (case-insensitive).", true},
 	{RuleCIDROverlap, Warning, "Service and pod CIDRs of different clusters overlap; clusters that will be peered must not overlap.", true},
-	{RuleFolderNameMismatch, Warning, "A cluster folder should be named after the cluster (values name).", true},
+	{RuleFolderNameMismatch, Warning, "A cluster folder should be named after the cluster (values name).", false},
 	{RuleListedMissing, Error, "A cluster listed in capi/clusters/kustomization.yaml has no folder.", true},
 	{RuleFolderNotListed, Error, "A cluster folder is not listed in capi/clusters/kustomization.yaml, so Flux never applies it.", true},
-	{RuleListedTwice, Error, "A cluster is listed twice in capi/clusters/kustomization.yaml.", true},
+	{RuleListedTwice, Error, "A cluster is listed twice in capi/clusters/kustomization.yaml.", false},
 
 	{RuleSecretObject, Error, "A Kubernetes Secret with data or stringData is committed in plain text.", true},
 	{RuleSecretClientSecret, Error, "An Azure client secret is committed.", true},
-	{RuleSecretPrivateKey, Error, "A private key (-----BEGIN ... PRIVATE KEY-----) is committed.", true},
-	{RuleSecretConnString, Error, "An Azure connection string with an account or shared access key is committed.", true},
-	{RuleSecretSAS, Error, "An Azure SAS token (sig=) is committed.", true},
-	{RuleSecretKubeconfig, Error, "A kubeconfig with client-key-data, a token or a password is committed.", true},
+	{RuleSecretPrivateKey, Error, "A private key (-----BEGIN ... PRIVATE KEY-----) is committed.", false},
+	{RuleSecretConnString, Error, "An Azure connection string with an account or shared access key is committed.", false},
+	{RuleSecretSAS, Error, "An Azure SAS token (sig=) is committed.", false},
+	{RuleSecretKubeconfig, Error, "A kubeconfig with client-key-data, a token or a password is committed.", false},
 
 	{RuleChangeImmutableCluster, Error, "A cluster field AKS cannot change in place (location, resource group, DNS prefix, network) is changed.", false},
 	{RuleChangeImmutablePool, Error, "A node pool field AKS cannot change in place (VM size, OS, zones, max pods, OS disk) is changed.", false},
@@ -161,7 +163,7 @@ var Rules = []Rule{
 	{RuleChangeLastSystemToUser, Error, "The last System node pool is turned into a User pool.", false},
 	{RuleChangeSystemReplaced, Warning, "Every System pool is replaced by a new one in the same change; the old one may go before the new one is ready.", false},
 
-	{RuleClusterList, Error, "The list of cluster folders (capi/clusters/kustomization.yaml) is missing or not a kustomization with resources.", true},
+	{RuleClusterList, Error, "The list of cluster folders (capi/clusters/kustomization.yaml) is missing or not a kustomization with resources.", false},
 	{RuleChangeClusterUnlisted, Error, "A cluster is no longer listed while its folder is still there: Flux prunes it, which deletes the AKS cluster.", false},
 	{RuleChangeClusterRemoved, Warning, "A cluster folder is removed: merging deletes the AKS cluster.", false},
 }

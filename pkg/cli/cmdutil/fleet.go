@@ -41,13 +41,17 @@ func (f *Factory) fleet() (*fleet.Fleet, *gitrepo.Repo, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	fl, err := fleet.New(root, cfg)
-	if err != nil {
-		return nil, nil, err
-	}
 	repo, err := gitrepo.Open(root)
 	if err != nil {
+		fl, ferr := fleet.New(root, cfg)
+		if ferr != nil {
+			return nil, nil, ferr
+		}
 		return fl, nil, err
+	}
+	fl, err := fleet.NewFS(root, repo.Worktree(), cfg)
+	if err != nil {
+		return nil, nil, err
 	}
 	fl.Cache = f.Cache(repo)
 	return fl, repo, nil

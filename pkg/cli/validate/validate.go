@@ -4,8 +4,9 @@ package validate
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
-	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -88,7 +89,6 @@ func (o *Options) Validate() error {
 // Run validates and prints the findings.
 func (o *Options) Run() error {
 	start := time.Now()
-	tuneGC(o.f.Getenv)
 	root := o.Path
 	if root == "" {
 		r, err := o.f.RepoRoot()
@@ -105,9 +105,19 @@ func (o *Options) Run() error {
 	if err != nil {
 		return err
 	}
-	fl, err := fleet.New(root, cfg)
+	// In a git checkout the working tree view knows content keys from the index, and the cluster
+	// summary cache lives in the repository.
+	var view fs.FS = os.DirFS(root)
+	repo, rerr := gitrepo.Open(root)
+	if rerr == nil && repo.Root() == root {
+		view = repo.Worktree()
+	}
+	fl, err := fleet.NewFS(root, view, cfg)
 	if err != nil {
 		return err
+	}
+	if rerr == nil {
+		fl.Cache = o.f.Cache(repo)
 	}
 	schemas, err := schema.Default()
 	if err != nil {
@@ -126,7 +136,6 @@ func (o *Options) Run() error {
 		}
 		if base != nil {
 			opts.Base = base
-			fl.Cache = o.f.Cache(base.Repo())
 		}
 		if o.Changed {
 			if base == nil {
@@ -205,15 +214,4 @@ func (o *Options) base(root, configured string) (*gitrepo.Snapshot, error) {
 	}
 	snap.Ref = rev
 	return snap, nil
-}
-
-// tuneGC collects less often for the run (many short-lived allocations, little kept), with a soft
-// memory limit of 1 GiB so large fleets stay bounded. A user's GOGC or GOMEMLIMIT wins.
-func tuneGC(getenv func(string) string) {
-	if getenv("GOGC") == "" {
-		debug.SetGCPercent(engine.GCPercent)
-	}
-	if getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(1 << 30)
-	}
 }

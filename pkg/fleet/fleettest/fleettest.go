@@ -2,6 +2,10 @@
 package fleettest
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +14,7 @@ import (
 	"github.com/fleetctl/fleetctl/pkg/fleet"
 	"github.com/fleetctl/fleetctl/pkg/fsx"
 	"github.com/fleetctl/fleetctl/pkg/gitrepo"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
 )
 
 // Signature is the fixed author and committer of the repos made here.
@@ -46,6 +51,65 @@ func Repo(tb testing.TB, n int) (*fleet.Fleet, *gitrepo.Repo) {
 		paths = append(paths, p)
 	}
 	if _, err := repo.Commit("", paths, "fleet", Signature, Signature); err != nil {
+		tb.Fatal(err)
+	}
+	return fl, repo
+}
+
+// RepoWithHistory is Repo with commits more commits on main after the first, each editing one
+// cluster's values.yaml (a comment line), as a fleet repo that has been in use looks. The working
+// tree and the index are at the last commit.
+func RepoWithHistory(tb testing.TB, n, commits int) (*fleet.Fleet, *gitrepo.Repo) {
+	tb.Helper()
+	fl, repo := Repo(tb, n)
+	if n == 0 || commits == 0 {
+		return fl, repo
+	}
+	head, err := repo.Head()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	parent := head.Commit
+	latest := map[string][]byte{}
+	for k := range commits {
+		p := fl.ClusterDir(fmt.Sprintf("c%04d-aks", k%n)) + "/" + fleet.ValuesFile
+		content, ok := latest[p]
+		if !ok {
+			if content, err = os.ReadFile(filepath.Join(fl.Root, filepath.FromSlash(p))); err != nil {
+				tb.Fatal(err)
+			}
+		}
+		content = append(slices.Clone(content), fmt.Sprintf("# revision %d\n", k)...)
+		latest[p] = content
+		sig := Signature
+		sig.When = sig.When.Add(time.Duration(k+1) * time.Minute)
+		if parent, err = repo.BuildCommit(parent, []gitrepo.FileChange{{Path: p, Content: content}}, fmt.Sprintf("Edit %s (%d)", p, k), sig, sig); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := repo.DeleteBranch("main", ""); err != nil {
+		tb.Fatal(err)
+	}
+	if err := repo.CreateBranch("main", parent); err != nil {
+		tb.Fatal(err)
+	}
+	var changes []fsx.Change
+	var updates []gitrepo.IndexUpdate
+	for p, content := range latest {
+		changes = append(changes, fsx.Change{Path: p, Content: content})
+	}
+	if _, err := fsx.Apply(fl.Root, changes); err != nil {
+		tb.Fatal(err)
+	}
+	snap, err := repo.SnapshotAt(parent)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for p := range latest {
+		id, _ := snap.BlobID(p)
+		updates = append(updates, gitrepo.IndexUpdate{Path: p, Entry: &gitrepo.IndexEntry{Hash: id, Mode: filemode.Regular}, Stat: true})
+	}
+	if err := repo.UpdateIndex(updates); err != nil {
 		tb.Fatal(err)
 	}
 	return fl, repo

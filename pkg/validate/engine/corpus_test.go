@@ -10,16 +10,15 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/rogpeppe/go-internal/txtar"
 
 	"github.com/fleetctl/fleetctl/pkg/config"
 	"github.com/fleetctl/fleetctl/pkg/fleet"
+	"github.com/fleetctl/fleetctl/pkg/fleet/fleettest"
 	"github.com/fleetctl/fleetctl/pkg/gitrepo"
 	"github.com/fleetctl/fleetctl/pkg/render"
 	"github.com/fleetctl/fleetctl/pkg/schema"
-	"github.com/fleetctl/fleetctl/pkg/spec"
 	"github.com/fleetctl/fleetctl/pkg/validate"
 )
 
@@ -31,78 +30,10 @@ var update = flag.Bool("update", false, "rewrite the expected findings of the co
 // archive's comment says which defect it holds. The expected findings are the "want.json" file of
 // the archive itself, rewritten with -update.
 
-func intp(n int) *int { return &n }
-
 // goodRepo writes the good fleet repo into dir and commits it on main.
-func goodRepo(t testing.TB, dir string) *fleet.Fleet {
-	t.Helper()
-	repo, err := gitrepo.Init(dir, "main")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := fleet.New(dir, config.Default())
-	if err != nil {
-		t.Fatal(err)
-	}
-	files, err := f.SkeletonFiles()
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeAll(t, dir, files)
-	for _, c := range goodClusters(f) {
-		cf, err := f.ClusterFiles(c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		writeAll(t, dir, cf)
-		list, err := f.AddToClusterList(c.Name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		writeAll(t, dir, []render.File{{Path: f.ClustersKustomization(), Content: list}})
-	}
-	sig := gitrepo.Signature{Name: "T", Email: "t@example.com", When: time.Unix(1_800_000_000, 0)}
-	top, _ := os.ReadDir(dir)
-	var paths []string
-	for _, e := range top {
-		if e.Name() != ".git" {
-			paths = append(paths, e.Name())
-		}
-	}
-	if _, err := repo.Commit("", paths, "good fleet", sig, sig); err != nil {
-		t.Fatal(err)
-	}
-	return f
-}
+func goodRepo(t testing.TB, dir string) *fleet.Fleet { return fleettest.GoodRepo(t, dir) }
 
-func goodClusters(f *fleet.Fleet) []spec.Cluster {
-	a := f.NewCluster("atlantic-aks")
-	a.Location = "eastus"
-	a.Network.DNSServiceIP = "10.0.0.10"
-	p := f.NewCluster("pacific-aks")
-	p.Location = "westus3"
-	p.Network.ServiceCIDR = "10.1.0.0/16"
-	p.Network.DNSServiceIP = "10.1.0.10"
-	p.NodePools = []spec.NodePool{
-		{Name: "system", Mode: "System", VMSize: "Standard_D4s_v5", OSType: "Linux", Count: intp(3), Zones: []string{"1", "2", "3"}},
-		{Name: "work", Mode: "User", VMSize: "Standard_D8s_v5", OSType: "Linux", Min: intp(2), Max: intp(20), MaxPods: intp(60)},
-		{Name: "win", Mode: "User", VMSize: "Standard_D4s_v5", OSType: "Windows", Count: intp(1)},
-	}
-	return []spec.Cluster{a, p}
-}
-
-func writeAll(t testing.TB, root string, files []render.File) {
-	t.Helper()
-	for _, f := range files {
-		p := filepath.Join(root, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, f.Content, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
+func writeAll(t testing.TB, root string, files []render.File) { fleettest.WriteFiles(t, root, files) }
 
 func runEngine(t testing.TB, f *fleet.Fleet, base bool) []validate.Finding {
 	t.Helper()
@@ -159,22 +90,7 @@ func TestCorpus(t *testing.T) {
 			}
 			dir := t.TempDir()
 			f := goodRepo(t, dir)
-			var want []byte
-			wantIdx := -1
-			for i, af := range ar.Files {
-				switch af.Name {
-				case "want.json":
-					want, wantIdx = af.Data, i
-				case ".delete":
-					for _, p := range strings.Fields(string(af.Data)) {
-						if err := os.RemoveAll(filepath.Join(dir, filepath.FromSlash(p))); err != nil {
-							t.Fatal(err)
-						}
-					}
-				default:
-					writeAll(t, dir, []render.File{{Path: af.Name, Content: af.Data}})
-				}
-			}
+			want, wantIdx := fleettest.ApplyCase(t, dir, ar)
 			got := runEngine(t, f, true)
 			if len(got) == 0 {
 				t.Fatal("the defect was not found")

@@ -23,9 +23,9 @@ import (
 	"github.com/fleetctl/fleetctl/pkg/validate/rules"
 )
 
-// GCPercent is the garbage collector setting for a validate run: the run allocates many short-lived
-// objects (decoded YAML, rendered charts) and keeps little, so collecting less often is faster; a
-// memory limit set beside it keeps the heap bounded (see the CLI).
+// GCPercent is the garbage collector setting of a fleetctl run (set in pkg/cli): a run allocates
+// many short-lived objects (decoded YAML, rendered charts) and keeps little, so collecting less
+// often is faster; a memory limit set beside it keeps the heap bounded.
 const GCPercent = 400
 
 // Options say what to validate and how strictly.
