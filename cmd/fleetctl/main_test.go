@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -89,7 +90,23 @@ func TestScript(t *testing.T) {
 			},
 			// snapshot DIR NAME / unchanged DIR NAME: record every file's content under DIR (outside .git)
 			// and later check the tree is byte-for-byte the same.
-			"exitcode":  exitCodeCmd,
+			"exitcode": exitCodeCmd,
+			// waitfile FILE: wait (up to 20 s) until FILE exists, e.g. a fault point's pause file.
+			"waitfile": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 1 {
+					ts.Fatalf("usage: waitfile FILE")
+				}
+				deadline := time.Now().Add(20 * time.Second)
+				for {
+					if _, err := os.Stat(ts.MkAbs(args[0])); err == nil {
+						return
+					}
+					if time.Now().After(deadline) {
+						ts.Fatalf("%s did not appear", args[0])
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+			},
 			"snapshot":  snapshotCmd,
 			"unchanged": unchangedCmd,
 		},
