@@ -71,8 +71,8 @@ func (e *InterruptedWriteError) Error() string {
 		e.Journal.Describe(), e.Path)
 }
 
-// journalPath is where the journal lives in a repository.
-func journalPath(repo *gitrepo.Repo) string {
+// JournalPath is where the journal lives in a repository.
+func JournalPath(repo *gitrepo.Repo) string {
 	return filepath.Join(repo.GitDir(), "fleetctl", "journal.json")
 }
 
@@ -83,7 +83,7 @@ func LockPath(repo *gitrepo.Repo) string {
 
 // ReadJournal returns the journal of an unfinished write, or nil when there is none.
 func ReadJournal(repo *gitrepo.Repo) (*Journal, error) {
-	p := journalPath(repo)
+	p := JournalPath(repo)
 	data, err := os.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -101,7 +101,7 @@ func ReadJournal(repo *gitrepo.Repo) (*Journal, error) {
 
 // write stores the journal atomically and durably.
 func (j *Journal) write(repo *gitrepo.Repo) error {
-	p := journalPath(repo)
+	p := JournalPath(repo)
 	data, err := json.Marshal(j)
 	if err != nil {
 		return err
@@ -135,7 +135,7 @@ func (j *Journal) write(repo *gitrepo.Repo) error {
 }
 
 func removeJournal(repo *gitrepo.Repo) error {
-	err := os.Remove(journalPath(repo))
+	err := os.Remove(JournalPath(repo))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}

@@ -110,7 +110,7 @@ func Open(repo *gitrepo.Repo, o Options) (*Session, error) {
 	if j, err := ReadJournal(repo); err != nil {
 		return nil, err
 	} else if j != nil {
-		return nil, &InterruptedWriteError{Path: journalPath(repo), Journal: j}
+		return nil, &InterruptedWriteError{Path: JournalPath(repo), Journal: j}
 	}
 	s := &Session{Repo: repo, opts: o}
 	if !o.DryRun {
@@ -395,7 +395,7 @@ func (s *Session) step(undo func() error, steps ...func() error) error {
 		}
 	}
 	if err := removeJournal(s.Repo); err != nil {
-		return fmt.Errorf("the change is written but its journal %s could not be removed (%v): delete that file; do not run fleetctl repair", journalPath(s.Repo), err)
+		return fmt.Errorf("the change is written but its journal %s could not be removed (%v): delete that file; do not run fleetctl repair", JournalPath(s.Repo), err)
 	}
 	s.pause("done")
 	return nil

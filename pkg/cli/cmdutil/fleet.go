@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fleetctl/fleetctl/pkg/change"
 	"github.com/fleetctl/fleetctl/pkg/fleet"
 	"github.com/fleetctl/fleetctl/pkg/gitrepo"
 )
@@ -48,6 +49,13 @@ func (f *Factory) fleet() (*fleet.Fleet, *gitrepo.Repo, error) {
 			return nil, nil, ferr
 		}
 		return fl, nil, err
+	}
+	// A write killed half-way left the working tree as no commit has it: reading it would report
+	// a fleet that does not exist. Every command says so until fleetctl repair has run.
+	if j, err := change.ReadJournal(repo); err != nil {
+		return nil, nil, err
+	} else if j != nil {
+		return nil, nil, &change.InterruptedWriteError{Path: change.JournalPath(repo), Journal: j}
 	}
 	fl, err := fleet.NewFS(root, repo.Worktree(), cfg)
 	if err != nil {

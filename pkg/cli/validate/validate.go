@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fleetctl/fleetctl/pkg/change"
 	"github.com/fleetctl/fleetctl/pkg/cli/cmdutil"
 	"github.com/fleetctl/fleetctl/pkg/fleet"
 	"github.com/fleetctl/fleetctl/pkg/gitrepo"
@@ -111,6 +112,13 @@ func (o *Options) Run() error {
 	repo, rerr := gitrepo.Open(root)
 	if rerr == nil && repo.Root() == root {
 		view = repo.Worktree()
+	}
+	if rerr == nil {
+		if j, err := change.ReadJournal(repo); err != nil {
+			return err
+		} else if j != nil {
+			return &change.InterruptedWriteError{Path: change.JournalPath(repo), Journal: j}
+		}
 	}
 	fl, err := fleet.NewFS(root, view, cfg)
 	if err != nil {
