@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/fleetctl/fleetctl/pkg/fsx"
@@ -109,26 +108,7 @@ func (j *Journal) write(repo *gitrepo.Repo) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return err
 	}
-	tmp := p + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, p)
-	}
-	if err == nil {
-		err = syncDir(filepath.Dir(p))
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := fsx.WriteFile(p, data, 0o644); err != nil {
 		return fmt.Errorf("writing the journal %s: %w", p, err)
 	}
 	return nil
@@ -140,19 +120,6 @@ func removeJournal(repo *gitrepo.Repo) error {
 		return nil
 	}
 	return err
-}
-
-// syncDir makes a rename in dir durable (a no-op where directories cannot be synced).
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return nil
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOTSUP) {
-		return err
-	}
-	return nil
 }
 
 // undo restores what the journal says, in the reverse order of the write: HEAD, the index, the

@@ -5,12 +5,12 @@ import (
 	"encoding/gob"
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
 	"runtime"
 	"sync"
 
 	"github.com/fleetctl/fleetctl/pkg/fsview"
+	"github.com/fleetctl/fleetctl/pkg/fsx"
 	"github.com/fleetctl/fleetctl/pkg/spec"
 )
 
@@ -185,19 +185,7 @@ func (c *FileCache) Save() error {
 	if err := os.MkdirAll(filepath.Dir(c.path), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(c.path), path.Base(c.path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(buf.Bytes())
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), c.path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
+	if err := fsx.WriteFile(c.path, buf.Bytes(), 0o644); err != nil {
 		return err
 	}
 	c.dirty = false

@@ -7,9 +7,7 @@
 package fsview
 
 import (
-	"bytes"
 	"errors"
-	"io"
 	"io/fs"
 	"path"
 	"slices"
@@ -137,14 +135,14 @@ func (o *overlay) Open(name string) (fs.File, error) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	case k == 1:
 		data := o.written[name]
-		return &memFile{Reader: bytes.NewReader(data), info: memInfo{name: path.Base(name), size: int64(len(data)), mode: 0o644}}, nil
+		return File(data, memInfo{name: path.Base(name), size: int64(len(data)), mode: 0o644}), nil
 	case k == 2:
 		return o.base.Open(name)
 	}
 	if fi == nil {
 		fi = memInfo{name: path.Base(name), mode: fs.ModeDir | 0o755}
 	}
-	return &memDir{o: o, name: name, info: fi}, nil
+	return Dir(name, fi, func() ([]fs.DirEntry, error) { return o.readDir(name) }), nil
 }
 
 func (o *overlay) ReadFile(name string) ([]byte, error) {
@@ -282,47 +280,3 @@ func (i memInfo) Mode() fs.FileMode  { return i.mode }
 func (i memInfo) ModTime() time.Time { return time.Time{} }
 func (i memInfo) IsDir() bool        { return i.mode.IsDir() }
 func (i memInfo) Sys() any           { return nil }
-
-type memFile struct {
-	*bytes.Reader
-	info fs.FileInfo
-}
-
-func (f *memFile) Stat() (fs.FileInfo, error) { return f.info, nil }
-func (f *memFile) Close() error               { return nil }
-
-type memDir struct {
-	o       *overlay
-	name    string
-	info    fs.FileInfo
-	entries []fs.DirEntry
-	read    bool
-}
-
-func (d *memDir) Stat() (fs.FileInfo, error) { return d.info, nil }
-func (d *memDir) Close() error               { return nil }
-func (d *memDir) Read([]byte) (int, error) {
-	return 0, &fs.PathError{Op: "read", Path: d.name, Err: errors.New("is a directory")}
-}
-
-func (d *memDir) ReadDir(n int) ([]fs.DirEntry, error) {
-	if !d.read {
-		es, err := d.o.readDir(d.name)
-		if err != nil {
-			return nil, err
-		}
-		d.entries, d.read = es, true
-	}
-	if n <= 0 {
-		out := d.entries
-		d.entries = nil
-		return out, nil
-	}
-	if len(d.entries) == 0 {
-		return nil, io.EOF
-	}
-	n = min(n, len(d.entries))
-	out := d.entries[:n]
-	d.entries = d.entries[n:]
-	return out, nil
-}

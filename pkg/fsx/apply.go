@@ -422,6 +422,22 @@ func create(p string, e *entry) error {
 	return fmt.Errorf("%s: cannot restore file type %v", p, e.mode.Type())
 }
 
+// WriteFile replaces the file at path p with data atomically and durably: a reader sees the old
+// content or the new one, never part of it, and after a crash the rename is on disk. A new file
+// gets mode.
+func WriteFile(p string, data []byte, mode fs.FileMode) error {
+	if err := writeFile(p, "", data, mode); err != nil {
+		return err
+	}
+	d, err := os.Open(filepath.Dir(p))
+	if err != nil {
+		return nil
+	}
+	defer d.Close()
+	_ = d.Sync() // not every system syncs folders; the file itself was synced
+	return nil
+}
+
 // writeFile writes data to a temporary file next to p and renames it over
 // p. rel is passed to the test hook ("" while rolling back).
 func writeFile(p, rel string, data []byte, mode fs.FileMode) (err error) {

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fleetctl/fleetctl/pkg/fsview"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -155,7 +156,7 @@ func (s *Snapshot) Open(name string) (fs.File, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if name == "." {
-		return &snapDir{s: s, name: ".", info: s.dirInfo(".", plumbing.ZeroHash)}, nil
+		return s.dir("."), nil
 	}
 	e, ok, err := s.entry(name)
 	switch {
@@ -164,7 +165,7 @@ func (s *Snapshot) Open(name string) (fs.File, error) {
 	case !ok:
 		return nil, s.pathErr("open", name, fs.ErrNotExist)
 	case e.Mode == filemode.Dir:
-		return &snapDir{s: s, name: name, info: s.dirInfo(name, e.Hash)}, nil
+		return fsview.Dir(name, s.dirInfo(name, e.Hash), func() ([]fs.DirEntry, error) { return s.ReadDir(name) }), nil
 	case e.Mode == filemode.Submodule:
 		return nil, s.pathErr("open", name, fmt.Errorf("%w: a submodule", fs.ErrNotExist))
 	}
@@ -172,7 +173,7 @@ func (s *Snapshot) Open(name string) (fs.File, error) {
 	if err != nil {
 		return nil, s.pathErr("open", name, err)
 	}
-	return &snapFile{Reader: bytes.NewReader(data), info: s.fileInfo(e, int64(len(data)))}, nil
+	return fsview.File(data, s.fileInfo(e, int64(len(data)))), nil
 }
 
 // ReadFile returns a file's content (fs.ReadFileFS).
@@ -345,49 +346,8 @@ func (i *snapInfo) Size() int64 {
 	return i.size
 }
 
-type snapFile struct {
-	*bytes.Reader
-	info fs.FileInfo
-}
-
-func (f *snapFile) Stat() (fs.FileInfo, error) { return f.info, nil }
-func (f *snapFile) Close() error               { return nil }
-
-type snapDir struct {
-	s       *Snapshot
-	name    string
-	info    fs.FileInfo
-	entries []fs.DirEntry
-	read    bool
-}
-
-func (d *snapDir) Stat() (fs.FileInfo, error) { return d.info, nil }
-func (d *snapDir) Close() error               { return nil }
-func (d *snapDir) Read([]byte) (int, error) {
-	return 0, &fs.PathError{Op: "read", Path: d.name, Err: errors.New("is a directory")}
-}
-
-// ReadDir implements fs.ReadDirFile.
-func (d *snapDir) ReadDir(n int) ([]fs.DirEntry, error) {
-	if !d.read {
-		es, err := d.s.ReadDir(d.name)
-		if err != nil {
-			return nil, err
-		}
-		d.entries, d.read = es, true
-	}
-	if n <= 0 {
-		out := d.entries
-		d.entries = nil
-		return out, nil
-	}
-	if len(d.entries) == 0 {
-		return nil, io.EOF
-	}
-	n = min(n, len(d.entries))
-	out := d.entries[:n]
-	d.entries = d.entries[n:]
-	return out, nil
+func (s *Snapshot) dir(name string) fs.File {
+	return fsview.Dir(name, s.dirInfo(name, plumbing.ZeroHash), func() ([]fs.DirEntry, error) { return s.ReadDir(name) })
 }
 
 func sortEntries(es []fs.DirEntry) {
