@@ -285,6 +285,11 @@ func (c *checker) summaryFacts(name string) *rules.Cluster {
 		ix, _ := yamlpos.Parse(content)
 		return ix
 	})
+	if c.opts.Paths != nil {
+		// A write's check reports only its own clusters' findings: positions in this one are never
+		// needed (parsing them for every finding of a fleet-wide rule is what would cost).
+		return &rules.Cluster{Name: name, Dir: s.Dir, ValuesFile: valuesPath, Values: s.Values}
+	}
 	return &rules.Cluster{Name: name, Dir: s.Dir, ValuesFile: valuesPath, Values: s.Values, Pos: func(p string) (int, int) {
 		ix := pos()
 		if ix == nil {
