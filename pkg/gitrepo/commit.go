@@ -575,6 +575,7 @@ func cleanMessage(msg string) string {
 // other git processes from writing the index, and renaming it over
 // .git/index installs a new index atomically.
 type indexLock struct {
+	r            *Repo
 	path, target string
 	f            *os.File
 	done         bool
@@ -591,13 +592,16 @@ func (r *Repo) lockIndex() (*indexLock, error) {
 		}
 		return nil, fmt.Errorf("gitrepo: locking the index: %w", err)
 	}
-	return &indexLock{path: path, target: target, f: f}, nil
+	return &indexLock{r: r, path: path, target: target, f: f}, nil
 }
 
 // commit writes idx to the lock file and renames it over the index.
 func (l *indexLock) commit(idx *index.Index) error {
+	// Whatever happens, a memoized copy of the index is not used again
+	// (readIndex checks the file's stat data and checksum anyway).
+	defer l.r.setIndexMemo(nil)
 	bw := bufio.NewWriter(l.f)
-	err := index.NewEncoder(bw).Encode(idx)
+	err := encodeIndex(bw, idx) // go-git's bytes, faster; see indexcodec.go
 	if err == nil {
 		err = bw.Flush()
 	}

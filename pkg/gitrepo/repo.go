@@ -64,6 +64,9 @@ type Repo struct {
 	// package reads on its own (global excludes file, core.* settings).
 	// Tests replace it to stay independent of the machine.
 	getenv func(string) string
+
+	// memo keeps the index last read (see readIndex).
+	memo indexMemoSlot
 }
 
 // Init creates a new repository with a working tree at dir (created if

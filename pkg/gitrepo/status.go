@@ -146,10 +146,11 @@ func (r *Repo) readIndex() (*index.Index, error) {
 		return nil, fmt.Errorf("gitrepo: reading index: %w", err)
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err == nil {
-		idx.ModTime = fi.ModTime()
-	}
-	if err := index.NewDecoder(f).Decode(idx); err != nil {
+	// A fast codec for versions 2 and 3 (go-git's decoder for the rest),
+	// and a copy of the index last read while the file is unchanged; see
+	// indexcodec.go and indexmemo.go.
+	idx, err = r.loadIndex(f)
+	if err != nil {
 		return nil, fmt.Errorf("gitrepo: reading index %s: %w", f.Name(), err)
 	}
 	return idx, nil
