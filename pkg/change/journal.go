@@ -98,6 +98,26 @@ func ReadJournal(repo *gitrepo.Repo) (*Journal, error) {
 	return &j, nil
 }
 
+// CheckInterrupted is what a command that does not take the repo lock (a read, a dry run) checks
+// first: a journal of an interrupted write (an *InterruptedWriteError), told apart from a write in
+// progress (the *LockedError of its holder), which also has a journal while it runs.
+func CheckInterrupted(repo *gitrepo.Repo) error {
+	j, err := ReadJournal(repo)
+	if err != nil || j == nil {
+		return err
+	}
+	lock, err := AcquireLock(LockPath(repo), "check")
+	if err != nil {
+		return err // the writer is alive: wait for it
+	}
+	defer lock.Release()
+	// Read again under the lock: the writer may have finished between the two reads.
+	if j, err = ReadJournal(repo); err != nil || j == nil {
+		return err
+	}
+	return &InterruptedWriteError{Path: JournalPath(repo), Journal: j}
+}
+
 // write stores the journal atomically and durably.
 func (j *Journal) write(repo *gitrepo.Repo) error {
 	p := JournalPath(repo)

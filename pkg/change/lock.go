@@ -56,11 +56,8 @@ func AcquireLock(path, command string) (*Lock, error) {
 			return nil, fmt.Errorf("repo lock %s: %w", path, err)
 		}
 		if !held {
-			var h Holder
-			data, _ := os.ReadFile(path)
-			_ = json.Unmarshal(data, &h)
 			f.Close()
-			return nil, &LockedError{Path: path, Holder: h}
+			return nil, &LockedError{Path: path, Holder: readHolder(path)}
 		}
 		// The holder before us may have removed the file between our open and our lock: then we hold
 		// a lock on a file nobody else sees. Start again on the file that is there now.
@@ -77,6 +74,20 @@ func AcquireLock(path, command string) (*Lock, error) {
 		}
 		return &Lock{path: path, f: f}, nil
 	}
+}
+
+// readHolder reads who holds the lock. A holder that has just taken it may not have written itself
+// down yet, and one that is letting go removes the file first: look again for a moment.
+func readHolder(path string) Holder {
+	var h Holder
+	for range 20 {
+		data, _ := os.ReadFile(path)
+		if json.Unmarshal(data, &h) == nil && h.PID != 0 {
+			return h
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return h
 }
 
 func samePath(f *os.File, path string) (bool, error) {

@@ -107,15 +107,23 @@ type Session struct {
 // Open starts a session: it refuses when an interrupted write left a journal, takes the repo lock
 // (not for a dry run, which writes nothing), and resolves the base.
 func Open(repo *gitrepo.Repo, o Options) (*Session, error) {
-	if j, err := ReadJournal(repo); err != nil {
-		return nil, err
-	} else if j != nil {
-		return nil, &InterruptedWriteError{Path: JournalPath(repo), Journal: j}
-	}
 	s := &Session{Repo: repo, opts: o}
-	if !o.DryRun {
+	if o.DryRun {
+		if err := CheckInterrupted(repo); err != nil {
+			return nil, err
+		}
+	} else {
+		// The lock first: a journal found while holding it is surely a dead write's, not one in
+		// progress.
 		lock, err := AcquireLock(LockPath(repo), o.Command)
 		if err != nil {
+			return nil, err
+		}
+		if j, err := ReadJournal(repo); err != nil || j != nil {
+			lock.Release()
+			if err == nil {
+				err = &InterruptedWriteError{Path: JournalPath(repo), Journal: j}
+			}
 			return nil, err
 		}
 		s.lock = lock

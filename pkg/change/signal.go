@@ -22,6 +22,9 @@ func (e *InterruptedError) Error() string {
 	return fmt.Sprintf("interrupted by %s: rolled back, the repo is as it was before", signalName(e.Signal))
 }
 
+// Name says which signal interrupted: "interrupted by SIGINT".
+func (e *InterruptedError) Name() string { return "interrupted by " + signalName(e.Signal) }
+
 // ExitCode is the shell's code for death by the signal: 130 for SIGINT, 143 for SIGTERM.
 func (e *InterruptedError) ExitCode() int { return exitCode(e.Signal) }
 

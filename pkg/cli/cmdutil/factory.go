@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -69,16 +68,13 @@ func (f *Factory) ExitOnSignal(sig os.Signal, written bool) {
 		f.OnSignal(sig, written)
 		return
 	}
+	e := &change.InterruptedError{Signal: sig}
 	if written {
-		fmt.Fprintf(f.IO.ErrOut, "interrupted by %v after the change was written\n", sig)
+		fmt.Fprintf(f.IO.ErrOut, "%s after the change was written\n", e.Name())
 	} else {
-		fmt.Fprintf(f.IO.ErrOut, "interrupted by %v: nothing was written\n", sig)
+		fmt.Fprintf(f.IO.ErrOut, "%s: nothing was written\n", e.Name())
 	}
-	code := 130
-	if sig == syscall.SIGTERM {
-		code = 143
-	}
-	os.Exit(code)
+	os.Exit(e.ExitCode())
 }
 
 // RepoRoot returns the fleet repo's top folder: --repo when given, else the git top level of the

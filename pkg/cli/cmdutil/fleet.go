@@ -52,10 +52,8 @@ func (f *Factory) fleet() (*fleet.Fleet, *gitrepo.Repo, error) {
 	}
 	// A write killed half-way left the working tree as no commit has it: reading it would report
 	// a fleet that does not exist. Every command says so until fleetctl repair has run.
-	if j, err := change.ReadJournal(repo); err != nil {
+	if err := change.CheckInterrupted(repo); err != nil {
 		return nil, nil, err
-	} else if j != nil {
-		return nil, nil, &change.InterruptedWriteError{Path: change.JournalPath(repo), Journal: j}
 	}
 	fl, err := fleet.NewFS(root, repo.Worktree(), cfg)
 	if err != nil {

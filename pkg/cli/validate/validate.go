@@ -114,10 +114,8 @@ func (o *Options) Run() error {
 		view = repo.Worktree()
 	}
 	if rerr == nil {
-		if j, err := change.ReadJournal(repo); err != nil {
+		if err := change.CheckInterrupted(repo); err != nil {
 			return err
-		} else if j != nil {
-			return &change.InterruptedWriteError{Path: change.JournalPath(repo), Journal: j}
 		}
 	}
 	fl, err := fleet.NewFS(root, view, cfg)
