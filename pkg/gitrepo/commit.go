@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -575,24 +576,20 @@ func cleanMessage(msg string) string {
 // other git processes from writing the index, and renaming it over
 // .git/index installs a new index atomically.
 type indexLock struct {
-	r            *Repo
-	path, target string
-	f            *os.File
-	done         bool
+	r *Repo
+	*lockFile
 }
 
 func (r *Repo) lockIndex() (*indexLock, error) {
-	target := filepath.Join(r.gitDir, "index")
-	path := target + ".lock"
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	l, err := createLock(filepath.Join(r.gitDir, "index"))
 	if err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return nil, fmt.Errorf("gitrepo: %s exists: another git process seems to be running in this repository; "+
-				"if not, remove that file and try again", path)
+				"if not, remove that file and try again", l.path)
 		}
 		return nil, fmt.Errorf("gitrepo: locking the index: %w", err)
 	}
-	return &indexLock{r: r, path: path, target: target, f: f}, nil
+	return &indexLock{r: r, lockFile: l}, nil
 }
 
 // commit writes idx to the lock file and renames it over the index.
@@ -600,11 +597,43 @@ func (l *indexLock) commit(idx *index.Index) error {
 	// Whatever happens, a memoized copy of the index is not used again
 	// (readIndex checks the file's stat data and checksum anyway).
 	defer l.r.setIndexMemo(nil)
-	bw := bufio.NewWriter(l.f)
-	err := encodeIndex(bw, idx) // go-git's bytes, faster; see indexcodec.go
-	if err == nil {
-		err = bw.Flush()
+	err := l.lockFile.commit(func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		if err := encodeIndex(bw, idx); err != nil { // go-git's bytes, faster; see indexcodec.go
+			return err
+		}
+		return bw.Flush()
+	})
+	if err != nil {
+		return fmt.Errorf("gitrepo: writing the index: %w", err)
 	}
+	return nil
+}
+
+// lockFile is git's lock-file protocol for replacing a file: create FILE.lock exclusively (it
+// fails if another process holds it), write and sync it, rename it over FILE.
+type lockFile struct {
+	path, target string
+	f            *os.File
+	done         bool
+}
+
+// createLock creates target's lock file; the returned lockFile always names it, also with an
+// error (fs.ErrExist when another process holds it).
+func createLock(target string) (*lockFile, error) {
+	l := &lockFile{path: target + ".lock", target: target}
+	f, err := os.OpenFile(l.path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return l, err
+	}
+	l.f = f
+	return l, nil
+}
+
+// commit writes the new content with write, syncs it and renames the lock file over the target;
+// on an error the lock file is removed and the target left as it was.
+func (l *lockFile) commit(write func(io.Writer) error) error {
+	err := write(l.f)
 	if err == nil {
 		err = l.f.Sync()
 	}
@@ -614,17 +643,15 @@ func (l *indexLock) commit(idx *index.Index) error {
 	if err == nil {
 		err = os.Rename(l.path, l.target)
 	}
+	l.done = true
 	if err != nil {
 		_ = os.Remove(l.path)
-		l.done = true
-		return fmt.Errorf("gitrepo: writing the index: %w", err)
 	}
-	l.done = true
-	return nil
+	return err
 }
 
 // release removes the lock file unless commit installed it.
-func (l *indexLock) release() {
+func (l *lockFile) release() {
 	if l.done {
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -292,32 +293,21 @@ func (r *Repo) LockPaths(branch string) []string {
 	return out
 }
 
-// writeLocked replaces file with content the way git does: create file.lock exclusively, write and
-// sync it, rename it over file. An existing lock means another process is writing file.
+// writeLocked replaces file with content with git's lock-file protocol. An existing lock means
+// another process is writing file.
 func writeLocked(file string, content []byte) error {
-	lock := file + ".lock"
 	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
 		return err
 	}
-	f, err := os.OpenFile(lock, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	l, err := createLock(file)
 	if err != nil {
 		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("gitrepo: %s exists: another git process seems to be writing %s; if not, remove the lock file", lock, filepath.Base(file))
+			return fmt.Errorf("gitrepo: %s exists: another git process seems to be writing %s; if not, remove the lock file", l.path, filepath.Base(file))
 		}
 		return fmt.Errorf("gitrepo: %w", err)
 	}
-	_, err = f.Write(content)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(lock, file)
-	}
+	err = l.commit(func(w io.Writer) error { _, err := w.Write(content); return err })
 	if err != nil {
-		os.Remove(lock)
 		return fmt.Errorf("gitrepo: writing %s: %w", filepath.Base(file), err)
 	}
 	return nil
