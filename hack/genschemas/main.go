@@ -22,8 +22,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/fleetctl/fleetctl/pkg/schemabundle"
 	"github.com/fleetctl/fleetctl/pkg/schema"
+	"github.com/fleetctl/fleetctl/pkg/schemabundle"
 )
 
 // module is one pinned source of CRDs.
