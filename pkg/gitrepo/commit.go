@@ -94,15 +94,11 @@ func (r *Repo) Commit(branch string, paths []string, message string, author, com
 		return "", fmt.Errorf("gitrepo: commit: %w; name a branch to create", ErrDetachedHead)
 	}
 
-	lock, err := r.lockIndex()
+	lock, idx, err := r.lockedIndex()
 	if err != nil {
 		return "", err
 	}
 	defer lock.release()
-	idx, err := r.readIndex()
-	if err != nil {
-		return "", err
-	}
 	s, err := r.newScanner(idx)
 	if err != nil {
 		return "", err
@@ -371,15 +367,11 @@ func (r *Repo) SwitchBack(previousBranch, createdBranch string) error {
 		return fmt.Errorf("gitrepo: reading branch %q: %w", createdBranch, err)
 	}
 
-	lock, err := r.lockIndex()
+	lock, idx, err := r.lockedIndex()
 	if err != nil {
 		return err
 	}
 	defer lock.release()
-	idx, err := r.readIndex()
-	if err != nil {
-		return err
-	}
 	indexChanged := false
 	if onCreated && created != nil {
 		if indexChanged, err = r.unstageCommit(idx, created.Hash(), prevRef); err != nil {
@@ -590,6 +582,20 @@ func (r *Repo) lockIndex() (*indexLock, error) {
 		return nil, fmt.Errorf("gitrepo: locking the index: %w", err)
 	}
 	return &indexLock{r: r, lockFile: l}, nil
+}
+
+// lockedIndex takes the index lock and reads the index under it.
+func (r *Repo) lockedIndex() (*indexLock, *index.Index, error) {
+	lock, err := r.lockIndex()
+	if err != nil {
+		return nil, nil, err
+	}
+	idx, err := r.readIndex()
+	if err != nil {
+		lock.release()
+		return nil, nil, err
+	}
+	return lock, idx, nil
 }
 
 // commit writes idx to the lock file and renames it over the index.

@@ -6,33 +6,13 @@ import (
 	"io/fs"
 	"syscall"
 	"time"
-
-	"github.com/go-git/go-git/v5/plumbing/format/index"
 )
 
-// fillSysStat records the stat fields git compares besides size and mtime.
-func fillSysStat(e *index.Entry, info fs.FileInfo) {
+// sysStatOf returns the stat fields of a file beyond fs.FileInfo that git compares.
+func sysStatOf(info fs.FileInfo) (sysStat, bool) {
 	st, ok := info.Sys().(*syscall.Stat_t)
 	if !ok {
-		return
+		return sysStat{}, false
 	}
-	e.CreatedAt = time.Unix(int64(st.Ctimespec.Sec), int64(st.Ctimespec.Nsec))
-	e.Dev = uint32(st.Dev)
-	e.Inode = uint32(st.Ino)
-	e.UID = st.Uid
-	e.GID = st.Gid
-}
-
-// sysStatMatches compares the ctime and inode recorded in e, when it has
-// them, with the file's, as git does with core.trustCtime and core.checkStat
-// at their defaults.
-func sysStatMatches(e *index.Entry, info fs.FileInfo) bool {
-	st, ok := info.Sys().(*syscall.Stat_t)
-	if !ok {
-		return true
-	}
-	if !e.CreatedAt.IsZero() && !e.CreatedAt.Equal(time.Unix(int64(st.Ctimespec.Sec), int64(st.Ctimespec.Nsec))) {
-		return false
-	}
-	return e.Inode == 0 || e.Inode == uint32(st.Ino)
+	return sysStat{ctime: time.Unix(int64(st.Ctimespec.Sec), int64(st.Ctimespec.Nsec)), dev: uint64(st.Dev), ino: uint64(st.Ino), uid: st.Uid, gid: st.Gid}, true
 }

@@ -408,15 +408,11 @@ func (r *Repo) UpdateIndex(updates []IndexUpdate) error {
 	if len(updates) == 0 {
 		return nil
 	}
-	lock, err := r.lockIndex()
+	lock, idx, err := r.lockedIndex()
 	if err != nil {
 		return err
 	}
 	defer lock.release()
-	idx, err := r.readIndex()
-	if err != nil {
-		return err
-	}
 	prefixes := make([]string, 0, len(updates))
 	staged := map[string]*index.Entry{}
 	for _, u := range updates {
