@@ -76,9 +76,7 @@ func (s Summary) Info(listed bool) ClusterInfo {
 	c := s.Cluster()
 	info.Location, info.ResourceGroup, info.DNSPrefix = c.Location, c.ResourceGroup, c.DNSPrefix
 	info.KubernetesVersion, info.SKUTier = c.KubernetesVersion, c.SKUTier
-	n := c.Network
-	info.Network = spec.NetworkValues{Plugin: n.Plugin, Policy: n.Policy, ServiceCIDR: n.ServiceCIDR,
-		DNSServiceIP: n.DNSServiceIP, PodCIDR: n.PodCIDR, OutboundType: n.OutboundType}
+	info.Network = c.Network
 	info.ValuesFiles = slices.Clone(s.Files)
 	for _, p := range c.NodePools {
 		pi := PoolInfo{Name: p.Name, PoolValue: spec.PoolValue{Mode: p.Mode, VMSize: p.VMSize, OSType: p.OSType,

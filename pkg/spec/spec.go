@@ -36,14 +36,10 @@ type Flux struct {
 
 // Network holds the cluster's network choices. ServiceCIDR and PodCIDR go to the CAPI Cluster (CAPZ
 // copies them to AKS); the rest goes to the managed cluster's network profile.
-type Network struct {
-	Plugin       string
-	Policy       string
-	ServiceCIDR  string
-	DNSServiceIP string
-	PodCIDR      string
-	OutboundType string
-}
+//
+// It is the chart's values.network shape itself: the model and the values file hold the same
+// fields.
+type Network = NetworkValues
 
 // NodePool is one AKS agent pool. Name is the Azure pool name; the Kubernetes objects are named
 // "<cluster>-<pool>". Exactly one of Count or (Min, Max) is set.
