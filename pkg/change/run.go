@@ -31,6 +31,9 @@ type Options struct {
 	BaseBranch string
 	// Branch, when set, is the branch to create instead of the plan's.
 	Branch string
+	// FirstCommit lets a committing write run in a repository without a commit: its commit is the
+	// first one, on the unborn current branch (init). Other writes refuse there.
+	FirstCommit bool
 	// Exit ends the process for SIGINT or SIGTERM outside a write (written: after a completed one).
 	// Nil: the process exits with 128+signal after the lock is released.
 	Exit func(sig os.Signal, written bool)
@@ -148,6 +151,10 @@ func Open(repo *gitrepo.Repo, o Options) (*Session, error) {
 		return nil, err
 	}
 	if s.Base.Commit == "" {
+		if !o.FirstCommit {
+			s.Close()
+			return nil, fmt.Errorf("the repo has no commit yet, so there is no base branch to start from: commit the fleet skeleton first (fleetctl init does), or pass --no-commit")
+		}
 		// No commit yet: the first commit holds the plan's files, computed on what the folder has.
 		s.View = repo.Worktree()
 	} else if s.View, err = repo.SnapshotAt(s.Base.Commit); err != nil {

@@ -138,6 +138,7 @@ func (o *Options) Run() error {
 	opts := change.Options{Command: "init", NoCommit: noCommit, Exit: o.f.ExitOnSignal}
 	if !noCommit {
 		opts.Branch = head.Branch // the first commit goes on the unborn current branch
+		opts.FirstCommit = true
 	}
 	s, err := change.Open(repo, opts)
 	if err != nil {
