@@ -300,9 +300,10 @@ func (c *checker) summaryFacts(name string) *rules.Cluster {
 	}}
 }
 
-// clusterFacts reads a cluster's values into the compact facts the fleet rules need; it also returns
-// the file's content for the chart render.
-func (c *checker) clusterFacts(name string, files []string, report bool) (*rules.Cluster, []byte) {
+// clusterFacts reads the values of a cluster checked in full into the compact facts the fleet
+// rules need, reporting values that are not in the chart's shape; it also returns the file's content
+// for the chart render.
+func (c *checker) clusterFacts(name string, files []string) (*rules.Cluster, []byte) {
 	f := c.opts.Fleet
 	dir := f.ClusterDir(name)
 	valuesPath := path.Join(dir, fleet.ValuesFile)
@@ -312,49 +313,28 @@ func (c *checker) clusterFacts(name string, files []string, report bool) (*rules
 		// there is no chart to render.
 		return nil, nil
 	}
-	// Positions are only needed for findings: a cluster outside --changed parses them when a
-	// fleet-wide finding asks.
-	var ix *yamlpos.Index
-	index := sync.OnceValue(func() *yamlpos.Index {
-		if ix == nil {
-			ix, _ = yamlpos.Parse(content)
-		}
-		return ix
-	})
-	if report {
-		if ix, err = yamlpos.Parse(content); err != nil {
-			// a syntax error, reported once by the file check
-			return &rules.Cluster{Name: name, Dir: dir, ValuesFile: valuesPath}, nil
-		}
-		if len(ix.DuplicateKeys()) > 0 {
-			return &rules.Cluster{Name: name, Dir: dir, ValuesFile: valuesPath}, nil // reported by the file check
-		}
+	ix, err := yamlpos.Parse(content)
+	if err != nil || len(ix.DuplicateKeys()) > 0 {
+		// a syntax error or a duplicate key, reported once by the file check
+		return &rules.Cluster{Name: name, Dir: dir, ValuesFile: valuesPath}, nil
 	}
 	v, err := spec.DecodeValues(valuesPath, content)
 	if err != nil {
-		if report {
-			fd := validate.Finding{Severity: validate.Error, Rule: validate.RuleValuesInvalid, File: valuesPath,
-				Message: strings.TrimPrefix(oneLine(err.Error()), valuesPath+": "),
-				Fix:     "use only keys the cluster chart knows (see its values.yaml), with the right types"}
-			if field := decodeErrorField(fd.Message); field != "" {
-				fd.Field = field
-				fd.Line, fd.Column, _ = ix.Lookup(0, field)
-			}
-			c.col.add(fd)
+		fd := validate.Finding{Severity: validate.Error, Rule: validate.RuleValuesInvalid, File: valuesPath,
+			Message: strings.TrimPrefix(oneLine(err.Error()), valuesPath+": "),
+			Fix:     "use only keys the cluster chart knows (see its values.yaml), with the right types"}
+		if field := decodeErrorField(fd.Message); field != "" {
+			fd.Field = field
+			fd.Line, fd.Column, _ = ix.Lookup(0, field)
 		}
+		c.col.add(fd)
 		return &rules.Cluster{Name: name, Dir: dir, ValuesFile: valuesPath}, nil
 	}
 	facts := &rules.Cluster{Name: name, Dir: dir, ValuesFile: valuesPath, Values: v, Pos: func(p string) (int, int) {
-		ix := index()
-		if ix == nil {
-			return 0, 0
-		}
 		l, col, _ := ix.Lookup(0, p)
 		return l, col
 	}}
-	if !report {
-		// a cluster outside --changed feeds only the fleet-wide rules: values.yaml is enough
-	} else if s := c.inlineValues(name, files); s != nil {
+	if s := c.inlineValues(name, files); s != nil {
 		// Flux merges the HelmRelease's spec.values over values.yaml: the rules see what the chart gets.
 		facts.Values = s.Values
 		facts.Effective = s.Effective()
@@ -399,7 +379,7 @@ func (c *checker) checkCluster(name string, files []string) *rules.Cluster {
 		c.col.add(validate.Finding{Severity: validate.Error, Rule: validate.RuleKustomizeBuild, File: path.Join(dir, fleet.KustomizationFile),
 			Message: oneLine(err.Error()), Fix: "fix the kustomization so the cluster folder builds and valuesFrom follows the values ConfigMap"})
 	}
-	facts, content := c.clusterFacts(name, files, true)
+	facts, content := c.clusterFacts(name, files)
 	if facts == nil {
 		return nil
 	}
