@@ -1,10 +1,8 @@
 package gitrepo
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 	"slices"
@@ -283,23 +281,7 @@ func (s *Snapshot) TreeID(name string) (string, bool) {
 }
 
 // blob reads a blob's content. s.mu must be held.
-func (s *Snapshot) blob(h plumbing.Hash) ([]byte, error) {
-	b, err := object.GetBlob(s.r.store, h)
-	if err != nil {
-		return nil, fmt.Errorf("gitrepo: reading blob %s: %w", h, err)
-	}
-	rd, err := b.Reader()
-	if err != nil {
-		return nil, err
-	}
-	defer rd.Close()
-	data := make([]byte, 0, b.Size)
-	buf := bytes.NewBuffer(data)
-	if _, err := io.Copy(buf, rd); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
+func (s *Snapshot) blob(h plumbing.Hash) ([]byte, error) { return s.r.readBlob(h) }
 
 // fileInfo describes a file entry; size < 0 reads the size from the object store lazily.
 func (s *Snapshot) fileInfo(e object.TreeEntry, size int64) *snapInfo {

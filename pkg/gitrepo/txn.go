@@ -254,19 +254,23 @@ func (r *Repo) DiffCommits(from, to string) ([]TreeChange, error) {
 }
 
 // ReadBlob returns the content of a blob.
-func (r *Repo) ReadBlob(hash string) ([]byte, error) {
-	b, err := object.GetBlob(r.store, plumbing.NewHash(hash))
+func (r *Repo) ReadBlob(hash string) ([]byte, error) { return r.readBlob(plumbing.NewHash(hash)) }
+
+func (r *Repo) readBlob(h plumbing.Hash) ([]byte, error) {
+	b, err := object.GetBlob(r.store, h)
 	if err != nil {
-		return nil, fmt.Errorf("gitrepo: reading blob %s: %w", hash, err)
+		return nil, fmt.Errorf("gitrepo: reading blob %s: %w", h, err)
 	}
 	rd, err := b.Reader()
 	if err != nil {
 		return nil, err
 	}
 	defer rd.Close()
-	var buf bytes.Buffer
-	_, err = buf.ReadFrom(rd)
-	return buf.Bytes(), err
+	buf := bytes.NewBuffer(make([]byte, 0, b.Size))
+	if _, err := io.Copy(buf, rd); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // commonDir is the folder holding refs and objects: the git folder, or the main repository's for a
