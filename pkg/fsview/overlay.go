@@ -88,39 +88,46 @@ func (o *overlay) touched(dir string) bool {
 	return false
 }
 
-// kind reports what is at p: 0 nothing, 1 a written file, 2 a base file or other non-directory,
-// 3 a directory.
+// What a path of the overlay is.
+const (
+	absent      = iota
+	writtenFile // a file written by the change
+	baseFile    // a file (or other non-directory) of the base
+	directory
+)
+
+// kind reports what is at p and, unless it is absent, its FileInfo.
 func (o *overlay) kind(p string) (int, fs.FileInfo, error) {
 	if p == "." {
-		return 3, nil, nil
+		return directory, dirInfo(p), nil
 	}
-	if _, ok := o.written[p]; ok {
-		return 1, nil, nil
+	if data, ok := o.written[p]; ok {
+		return writtenFile, writtenInfo(p, data), nil
 	}
 	if o.dirs[p] {
-		return 3, nil, nil
+		return directory, dirInfo(p), nil
 	}
 	if o.removed(p) {
-		return 0, nil, nil
+		return absent, nil, nil
 	}
 	fi, err := fs.Stat(o.base, p)
 	if errors.Is(err, fs.ErrNotExist) {
-		return 0, nil, nil
+		return absent, nil, nil
 	}
 	if err != nil {
-		return 0, nil, err
+		return absent, nil, err
 	}
 	if !fi.IsDir() {
-		return 2, fi, nil
+		return baseFile, fi, nil
 	}
 	if o.touched(p) {
 		// Deletes below it: it exists only while something is left in it.
 		es, err := o.readDir(p)
 		if err != nil || len(es) == 0 {
-			return 0, nil, err
+			return absent, nil, err
 		}
 	}
-	return 3, fi, nil
+	return directory, fi, nil
 }
 
 func (o *overlay) Open(name string) (fs.File, error) {
@@ -131,16 +138,12 @@ func (o *overlay) Open(name string) (fs.File, error) {
 	switch {
 	case err != nil:
 		return nil, err
-	case k == 0:
+	case k == absent:
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
-	case k == 1:
-		data := o.written[name]
-		return File(data, memInfo{name: path.Base(name), size: int64(len(data)), mode: 0o644}), nil
-	case k == 2:
+	case k == writtenFile:
+		return File(o.written[name], fi), nil
+	case k == baseFile:
 		return o.base.Open(name)
-	}
-	if fi == nil {
-		fi = memInfo{name: path.Base(name), mode: fs.ModeDir | 0o755}
 	}
 	return Dir(name, fi, func() ([]fs.DirEntry, error) { return o.readDir(name) }), nil
 }
@@ -166,12 +169,8 @@ func (o *overlay) Stat(name string) (fs.FileInfo, error) {
 	switch {
 	case err != nil:
 		return nil, err
-	case k == 0:
+	case k == absent:
 		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
-	case k == 1:
-		return memInfo{name: path.Base(name), size: int64(len(o.written[name])), mode: 0o644}, nil
-	case fi == nil:
-		return memInfo{name: path.Base(name), mode: fs.ModeDir | 0o755}, nil
 	}
 	return fi, nil
 }
@@ -184,7 +183,7 @@ func (o *overlay) ReadDir(name string) ([]fs.DirEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	if k != 3 {
+	if k != directory {
 		return nil, &fs.PathError{Op: "readdir", Path: name, Err: fs.ErrNotExist}
 	}
 	return o.readDir(name)
@@ -226,12 +225,12 @@ func (o *overlay) readDir(name string) ([]fs.DirEntry, error) {
 	}
 	for p, data := range o.written {
 		if path.Dir(p) == name {
-			byName[path.Base(p)] = fs.FileInfoToDirEntry(memInfo{name: path.Base(p), size: int64(len(data)), mode: 0o644})
+			byName[path.Base(p)] = fs.FileInfoToDirEntry(writtenInfo(p, data))
 		}
 	}
 	for d := range o.dirs {
 		if path.Dir(d) == name {
-			byName[path.Base(d)] = fs.FileInfoToDirEntry(memInfo{name: path.Base(d), mode: fs.ModeDir | 0o755})
+			byName[path.Base(d)] = fs.FileInfoToDirEntry(dirInfo(d))
 		}
 	}
 	out := make([]fs.DirEntry, 0, len(byName))
@@ -267,6 +266,14 @@ func join(dir, name string) string {
 	}
 	return dir + "/" + name
 }
+
+// writtenInfo describes a file the change wrote.
+func writtenInfo(p string, data []byte) memInfo {
+	return memInfo{name: path.Base(p), size: int64(len(data)), mode: 0o644}
+}
+
+// dirInfo describes a folder the overlay makes (one the base does not have, or the root).
+func dirInfo(p string) memInfo { return memInfo{name: path.Base(p), mode: fs.ModeDir | 0o755} }
 
 type memInfo struct {
 	name string
