@@ -136,7 +136,7 @@ func (o *Options) Run() error {
 	}
 	opts := engine.Options{Fleet: fl, Schemas: schemas, Strict: o.Strict}
 	if !o.NoBase {
-		base, err := o.base(root, cfg.Git.BaseBranch)
+		base, err := o.base(repo, rerr, root, cfg.Git.BaseBranch)
 		if err != nil {
 			return err
 		}
@@ -187,18 +187,17 @@ func (o *Options) Run() error {
 	return nil
 }
 
-// base resolves --base, defaulting to the base branch (git.baseBranch, else the default branch);
-// nil when there is nothing to compare with.
-func (o *Options) base(root, configured string) (*gitrepo.Snapshot, error) {
-	repo, err := gitrepo.Open(root)
-	if errors.Is(err, gitrepo.ErrNotRepo) {
+// base resolves --base in repo (opened at root, with openErr), defaulting to the base branch
+// (git.baseBranch, else the default branch); nil when there is nothing to compare with.
+func (o *Options) base(repo *gitrepo.Repo, openErr error, root, configured string) (*gitrepo.Snapshot, error) {
+	if errors.Is(openErr, gitrepo.ErrNotRepo) {
 		if o.Base != "" {
 			return nil, cmdutil.FlagErrorf("--base %s: %s is not a git repository", o.Base, root)
 		}
 		return nil, nil
 	}
-	if err != nil {
-		return nil, err
+	if openErr != nil {
+		return nil, openErr
 	}
 	rev := o.Base
 	if rev == "" {
