@@ -35,12 +35,24 @@ type module struct {
 
 // modules are the pinned CRD sources. Keep them in step with the Flux and CAPI/CAPZ versions the
 // product documents as supported.
+//
+// The Flux controllers are all from the Flux 2.9 line; the comment on each names the Flux release
+// whose manifests (github.com/fluxcd/flux2/v2, manifests/bases/*/kustomization.yaml) install that
+// controller version. Only those modules whose zip the module proxy serves can be pinned: for
+// notification-controller, image-reflector-controller, image-automation-controller and
+// source-watcher the Flux 2.9.5 versions (v1.9.4, v1.2.5, v1.2.5, v2.2.4) answer 403, so they are
+// pinned at Flux 2.9.4's; their api modules are identical between the two (only go.mod changed).
+// ExternalArtifact (source.toolkit.fluxcd.io) ships with source-controller, not source-watcher.
 var modules = []module{
 	{"sigs.k8s.io/cluster-api", "v1.10.10", "config/crd/bases"},
 	{"sigs.k8s.io/cluster-api-provider-azure", "v1.21.0", "config/crd/bases"},
-	{"github.com/fluxcd/helm-controller", "v1.6.4", "config/crd/bases"},
-	{"github.com/fluxcd/kustomize-controller", "v1.9.6", "config/crd/bases"},
-	{"github.com/fluxcd/source-controller", "v1.9.6", "config/crd/bases"},
+	{"github.com/fluxcd/helm-controller", "v1.6.4", "config/crd/bases"},             // Flux 2.9.5
+	{"github.com/fluxcd/kustomize-controller", "v1.9.6", "config/crd/bases"},        // Flux 2.9 line after 2.9.5 (2.9.5 installs v1.9.5)
+	{"github.com/fluxcd/source-controller", "v1.9.6", "config/crd/bases"},           // Flux 2.9 line after 2.9.5 (2.9.5 installs v1.9.5)
+	{"github.com/fluxcd/notification-controller", "v1.9.3", "config/crd/bases"},     // Flux 2.9.4: Alert, Provider, Receiver
+	{"github.com/fluxcd/image-reflector-controller", "v1.2.4", "config/crd/bases"},  // Flux 2.9.4: ImageRepository, ImagePolicy
+	{"github.com/fluxcd/image-automation-controller", "v1.2.4", "config/crd/bases"}, // Flux 2.9.4: ImageUpdateAutomation
+	{"github.com/fluxcd/source-watcher/v2", "v2.2.3", "config/crd/bases"},           // Flux 2.9.4: ArtifactGenerator
 }
 
 func main() {

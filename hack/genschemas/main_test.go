@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -49,5 +51,30 @@ func TestBundleModuleIsDeterministicAndTrimmed(t *testing.T) {
 		`"x-kubernetes-validations":[{"message":"too big","rule":"self.size < 10"}]}},"type":"object"}`
 	if got := string(g.Versions[1].Schema.OpenAPIV3Schema); got != want {
 		t.Errorf("schema:\n got %s\nwant %s", got, want)
+	}
+}
+
+// Every pinned module has its bundle file in pkg/schema/bundle, and every bundle file there is a
+// pinned module's or the ASO file hack/asoschemas writes: a pin changed without regenerating, or a
+// stale file, fails here.
+func TestBundleMatchesModules(t *testing.T) {
+	dir := filepath.Join("..", "..", "pkg", "schema", "bundle")
+	want := map[string]bool{}
+	for _, m := range modules {
+		name := schemabundle.FileName(m.Path, m.Version)
+		want[name] = true
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("%s@%s: no bundle file: %v (run go generate ./pkg/schema)", m.Path, m.Version, err)
+		}
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		name := filepath.Base(f)
+		if !want[name] && !strings.HasPrefix(name, "github.com_Azure_azure-service-operator_v2@") {
+			t.Errorf("bundle file %s is not from a pinned module", name)
+		}
 	}
 }

@@ -94,7 +94,9 @@ func check(t testing.TB, s *Set, obj map[string]any) []FieldError {
 
 func TestValidObjectsPass(t *testing.T) {
 	s := defaultSet(t)
-	for _, name := range []string{"cluster.yaml", "machinepool.yaml", "controlplane.yaml", "machinepool-aso.yaml", "helmrelease.yaml", "kustomization.yaml"} {
+	for _, name := range []string{"cluster.yaml", "machinepool.yaml", "controlplane.yaml", "machinepool-aso.yaml", "helmrelease.yaml", "kustomization.yaml",
+		"alert.yaml", "provider.yaml", "receiver.yaml", "imagerepository.yaml", "imagepolicy.yaml", "imageupdateautomation.yaml",
+		"artifactgenerator.yaml", "externalartifact.yaml"} {
 		t.Run(name, func(t *testing.T) {
 			if errs := check(t, s, load(t, name)); len(errs) > 0 {
 				t.Errorf("want no errors, got %v", errs)
@@ -398,6 +400,25 @@ func TestLookup(t *testing.T) {
 		{"v1", "Namespace", Unknown, "", ""},
 		{"example.com/v1", "Widget", Unknown, "", ""},
 		{"not a version/x/y", "Thing", Unknown, "", ""},
+		// Flux 2.9 removed notification.toolkit.fluxcd.io/v1beta2 and image.toolkit.fluxcd.io/v1beta2;
+		// the replacement is per kind: Alert and Provider v1beta3, Receiver v1, image kinds v1.
+		{"notification.toolkit.fluxcd.io/v1beta2", "Alert", Removed, "notification.toolkit.fluxcd.io/v1beta3",
+			"notification.toolkit.fluxcd.io/v1beta2 Alert is no longer served; use notification.toolkit.fluxcd.io/v1beta3"},
+		{"notification.toolkit.fluxcd.io/v1beta1", "Provider", Removed, "notification.toolkit.fluxcd.io/v1beta3", ""},
+		{"notification.toolkit.fluxcd.io/v1beta2", "Receiver", Removed, "notification.toolkit.fluxcd.io/v1",
+			"notification.toolkit.fluxcd.io/v1beta2 Receiver is no longer served; use notification.toolkit.fluxcd.io/v1"},
+		{"notification.toolkit.fluxcd.io/v1alpha1", "Receiver", Removed, "notification.toolkit.fluxcd.io/v1", ""},
+		{"notification.toolkit.fluxcd.io/v1", "Alert", NotServed, "notification.toolkit.fluxcd.io/v1beta3",
+			"notification.toolkit.fluxcd.io/v1 Alert is not a served version; use notification.toolkit.fluxcd.io/v1beta3"},
+		{"notification.toolkit.fluxcd.io/v1beta3", "Receiver", NotServed, "notification.toolkit.fluxcd.io/v1", ""},
+		{"image.toolkit.fluxcd.io/v1beta2", "ImagePolicy", Removed, "image.toolkit.fluxcd.io/v1",
+			"image.toolkit.fluxcd.io/v1beta2 ImagePolicy is no longer served; use image.toolkit.fluxcd.io/v1"},
+		{"image.toolkit.fluxcd.io/v1beta2", "ImageRepository", Removed, "image.toolkit.fluxcd.io/v1", ""},
+		{"image.toolkit.fluxcd.io/v1beta1", "ImageUpdateAutomation", Removed, "image.toolkit.fluxcd.io/v1", ""},
+		{"image.toolkit.fluxcd.io/v1alpha2", "ImageUpdateAutomation", Removed, "image.toolkit.fluxcd.io/v1", ""},
+		{"source.extensions.fluxcd.io/v1beta1", "ArtifactGenerator", Found, "", ""},
+		{"source.extensions.fluxcd.io/v1", "ArtifactGenerator", NotServed, "source.extensions.fluxcd.io/v1beta1", ""},
+		{"source.toolkit.fluxcd.io/v1", "ExternalArtifact", Found, "", ""},
 		// Deprecated but served.
 		{"infrastructure.cluster.x-k8s.io/v1alpha1", "AzureASOManagedMachinePool", Found, "", "infrastructure.cluster.x-k8s.io/v1alpha1 AzureASOManagedMachinePool is deprecated"},
 	}
@@ -428,6 +449,10 @@ func TestSources(t *testing.T) {
 		"github.com/fluxcd/helm-controller@v1.6.4",
 		"github.com/fluxcd/kustomize-controller@v1.9.6",
 		"github.com/fluxcd/source-controller@v1.9.6",
+		"github.com/fluxcd/notification-controller@v1.9.3",
+		"github.com/fluxcd/image-reflector-controller@v1.2.4",
+		"github.com/fluxcd/image-automation-controller@v1.2.4",
+		"github.com/fluxcd/source-watcher/v2@v2.2.3",
 		"sigs.k8s.io/cluster-api-provider-azure@v1.21.0",
 		"sigs.k8s.io/cluster-api@v1.10.10",
 	} {
@@ -438,6 +463,38 @@ func TestSources(t *testing.T) {
 		if !found {
 			t.Errorf("Sources() = %v, missing %s", got, w)
 		}
+	}
+}
+
+// The kinds of the Flux 2.9 controllers besides helm-, kustomize- and source-controller: each
+// object comes from its controller's bundle file, validates clean and reports an unknown field.
+func TestFluxControllerKinds(t *testing.T) {
+	s := defaultSet(t)
+	for _, tt := range []struct{ file, source, path string }{
+		{"alert.yaml", "github.com/fluxcd/notification-controller@v1.9.3", "spec.eventSources[0].nmae"},
+		{"provider.yaml", "github.com/fluxcd/notification-controller@v1.9.3", "spec.secretRef.key"},
+		{"receiver.yaml", "github.com/fluxcd/notification-controller@v1.9.3", "spec.resources[0].revision"},
+		{"imagerepository.yaml", "github.com/fluxcd/image-reflector-controller@v1.2.4", "spec.tag"},
+		{"imagepolicy.yaml", "github.com/fluxcd/image-reflector-controller@v1.2.4", "spec.policy.semver.rnage"},
+		{"imageupdateautomation.yaml", "github.com/fluxcd/image-automation-controller@v1.2.4", "spec.git.commit.author.mail"},
+		{"artifactgenerator.yaml", "github.com/fluxcd/source-watcher/v2@v2.2.3", "spec.artifacts[0].copy[0].form"},
+		{"externalartifact.yaml", "github.com/fluxcd/source-controller@v1.9.6", "spec.sourceRef.revision"},
+	} {
+		t.Run(tt.file, func(t *testing.T) {
+			obj := load(t, tt.file)
+			l := s.Lookup(obj["apiVersion"].(string), obj["kind"].(string))
+			if l.Status != Found || l.Source != tt.source || l.Deprecated {
+				t.Fatalf("Lookup: status %v, source %q, deprecated %v; want found in %s", l.Status, l.Source, l.Deprecated, tt.source)
+			}
+			if errs := l.Validator.Validate(obj); len(errs) > 0 {
+				t.Fatalf("valid object: %s", dump(errs))
+			}
+			set(t, obj, tt.path, "x")
+			errs := l.Validator.Validate(obj)
+			if len(errs) != 1 || errs[0].Path != tt.path || errs[0].Type != "unknown-field" {
+				t.Errorf("unknown field %s: %s", tt.path, dump(errs))
+			}
+		})
 	}
 }
 

@@ -308,7 +308,9 @@ func (l Lookup) Message() string {
 }
 
 // removedVersions lists versions that upstream dropped from its CRDs altogether, by group, with
-// the version that replaces them. Versions a CRD still lists as not served need no entry.
+// the version that replaces them. Versions a CRD still lists as not served need no entry. A target
+// the kind's CRD does not serve (or "") means the CRD's preferred version: that is how a group whose
+// kinds moved to different versions is written.
 var removedVersions = map[string]map[string]string{
 	"helm.toolkit.fluxcd.io":          {"v2alpha1": "v2", "v2beta1": "v2", "v2beta2": "v2"},
 	"kustomize.toolkit.fluxcd.io":     {"v1alpha1": "v1", "v1beta1": "v1", "v1beta2": "v1"},
@@ -316,6 +318,16 @@ var removedVersions = map[string]map[string]string{
 	"cluster.x-k8s.io":                {"v1alpha2": "v1beta1", "v1alpha3": "v1beta1", "v1alpha4": "v1beta1"},
 	"infrastructure.cluster.x-k8s.io": {"v1alpha2": "v1beta1", "v1alpha3": "v1beta1", "v1alpha4": "v1beta1"},
 	"addons.cluster.x-k8s.io":         {"v1alpha3": "v1beta1", "v1alpha4": "v1beta1"},
+
+	// notification-controller: v1alpha1 went in v0.1.0, v1beta1 in v1.7.0, v1beta2 in v1.9.0
+	// (Flux 2.9). Its CRDs serve only Alert and Provider v1beta3 and Receiver v1, so the target is
+	// each CRD's own storage version.
+	"notification.toolkit.fluxcd.io": {"v1alpha1": "", "v1beta1": "", "v1beta2": ""},
+	// image-reflector/image-automation-controller: v1alpha1 and v1alpha2 went in v0.23/v0.27,
+	// v1beta1 in v1.0.0, v1beta2 in v1.2.0 (Flux 2.9); ImageRepository, ImagePolicy and
+	// ImageUpdateAutomation serve only v1.
+	"image.toolkit.fluxcd.io": {"v1alpha1": "v1", "v1alpha2": "v1", "v1beta1": "v1", "v1beta2": "v1"},
+	// source.extensions.fluxcd.io (source-watcher's ArtifactGenerator) has only ever had v1beta1.
 }
 
 // Lookup finds the schema of apiVersion and kind. Kinds are case-sensitive, as in the API server.
