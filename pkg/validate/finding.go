@@ -13,6 +13,8 @@ type Severity string
 const (
 	Error   Severity = "error"
 	Warning Severity = "warning"
+	// Info is a note that needs no action: what was not checked offline, and why.
+	Info Severity = "info"
 )
 
 // Finding is one problem found in a fleet repo. Position fields are 1-based; 0 means unknown. Its
@@ -53,12 +55,13 @@ func Sort(fs []Finding) {
 	})
 }
 
-// Count returns the number of errors and warnings.
+// Count returns the number of errors and warnings (notes of severity info are neither).
 func Count(fs []Finding) (errors, warnings int) {
 	for _, f := range fs {
-		if f.Severity == Error {
+		switch f.Severity {
+		case Error:
 			errors++
-		} else {
+		case Warning:
 			warnings++
 		}
 	}

@@ -27,7 +27,17 @@ const (
 	RuleYAMLMissingName  = "yaml/missing-name"
 	RuleConfigInvalid    = "config/invalid"
 
-	RuleKustomizeBuild = "kustomize/build"
+	RuleKustomizeBuild      = "kustomize/build"
+	RuleKustomizeDeprecated = "kustomize/deprecated"
+
+	RuleFluxUnreferenced     = "flux/unreferenced"
+	RuleFluxSourceNotLocal   = "flux/source-not-local"
+	RuleFluxSource           = "flux/source"
+	RuleFluxPathNotFound     = "flux/path-not-found"
+	RuleFluxSubstitute       = "flux/substitute"
+	RuleFluxSubstituteSource = "flux/substitute-source-not-local"
+	RuleHelmNotRendered      = "helm/not-rendered"
+	RuleToolMessage          = "tool/message"
 
 	RuleSchemaDeprecatedVersion = "schema/deprecated-version"
 	RuleSchemaRemovedVersion    = "schema/removed-version"
@@ -71,6 +81,10 @@ const (
 	RuleSecretConnString   = "secret/connection-string-key"
 	RuleSecretSAS          = "secret/sas-token"
 	RuleSecretKubeconfig   = "secret/kubeconfig-credential"
+	RuleSecretPattern      = "secret/credential-pattern"
+	RuleSecretURLCreds     = "secret/url-credentials"
+	RuleSecretPasswordKey  = "secret/password-field"
+	RuleSecretSOPS         = "secret/sops-unencrypted"
 
 	RuleChangeImmutableCluster = "change/immutable-cluster-field"
 	RuleChangeImmutablePool    = "change/immutable-pool-field"
@@ -97,6 +111,16 @@ var Rules = []Rule{
 	{RuleConfigInvalid, Error, ".fleetctl.yaml is not a valid FleetConfig (apiVersion, kind, known keys only).", false},
 
 	{RuleKustomizeBuild, Error, "A kustomization does not build as kustomize-controller builds it, or a cluster's valuesFrom does not follow its generated values ConfigMap.", true},
+	{RuleKustomizeDeprecated, Warning, "A kustomization uses a field kustomize deprecates (patchesStrategicMerge, commonLabels, bases, vars, ...).", false},
+
+	{RuleFluxUnreferenced, Info, "No Flux Kustomization applies a YAML file, so it is not checked as objects (a warning with --strict).", false},
+	{RuleFluxSourceNotLocal, Info, "A Flux Kustomization's source is not this repository (another GitRepository, an OCIRepository, a Bucket), so it is not built offline.", false},
+	{RuleFluxSource, Error, "An ArtifactGenerator's copy rules cannot lay out the artifact a Flux Kustomization builds from.", false},
+	{RuleFluxPathNotFound, Error, "A Flux Kustomization's spec.path is not a folder of its source.", false},
+	{RuleFluxSubstitute, Error, "postBuild substitution fails: a variable is not set and has no default (kustomize-controller substitutes strictly), a name is invalid, or the result is not YAML.", false},
+	{RuleFluxSubstituteSource, Info, "A postBuild substituteFrom ConfigMap or Secret is not in the repository, so its variables are not checked offline.", false},
+	{RuleToolMessage, Info, "kustomize or Helm printed a message while building or rendering (kustomize's deprecation warnings are kustomize/deprecated instead).", false},
+	{RuleHelmNotRendered, Info, "A HelmRelease's chart (from a HelmRepository or OCIRepository) or values are not in the repository, so it is not rendered offline.", false},
 
 	{SchemaRule("unknown-field"), Error, "An object has a field its CRD schema does not know; the API server rejects it.", true},
 	{SchemaRule("required"), Error, "A field the CRD schema requires is missing.", false},
@@ -152,6 +176,10 @@ var Rules = []Rule{
 	{RuleSecretConnString, Error, "An Azure connection string with an account or shared access key is committed.", false},
 	{RuleSecretSAS, Error, "An Azure SAS token (sig=) is committed.", false},
 	{RuleSecretKubeconfig, Error, "A kubeconfig with client-key-data, a token or a password is committed.", false},
+	{RuleSecretPattern, Error, "A value has the shape of a known credential (GitHub, GitLab, Slack, AWS, ... token; patterns from gitleaks).", false},
+	{RuleSecretURLCreds, Error, "A URL carries a password (scheme://user:password@host).", false},
+	{RuleSecretPasswordKey, Error, "A password-like key (password, token, secret, apiKey, ...) has a literal value instead of a reference or placeholder.", false},
+	{RuleSecretSOPS, Error, "A file that .sops.yaml creation_rules say must be encrypted is committed without SOPS encryption.", false},
 
 	{RuleChangeImmutableCluster, Error, "A cluster field AKS cannot change in place (location, resource group, DNS prefix, network) is changed.", false},
 	{RuleChangeImmutablePool, Error, "A node pool field AKS cannot change in place (VM size, OS, zones, max pods, OS disk) is changed.", false},

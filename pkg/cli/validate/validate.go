@@ -29,6 +29,7 @@ type Options struct {
 	Base      string
 	NoBase    bool
 	Strict    bool
+	Notes     bool
 	Changed   bool
 	SchemaDir []string
 }
@@ -70,7 +71,8 @@ Exit codes: 0 clean (warnings allowed unless --strict), 1 findings, 2 usage or i
 	cmdutil.AddOutputFlag(cmd, &o.Output, "text", formats...)
 	fl.StringVar(&o.Base, "base", "", "revision to compare with (default: the repo's default branch, when it exists)")
 	fl.BoolVar(&o.NoBase, "no-base", false, "do not compare with a base revision")
-	fl.BoolVar(&o.Strict, "strict", false, "treat warnings (such as kinds without a schema) as errors")
+	fl.BoolVar(&o.Strict, "strict", false, "treat warnings (such as kinds without a schema) as errors, and report files no Flux Kustomization applies as warnings")
+	fl.BoolVar(&o.Notes, "notes", false, "show the notes (severity info) in text output: what was not checked offline, and why")
 	fl.BoolVar(&o.Changed, "changed", false, "check only the clusters that differ from --base (the fleet-wide rules still run)")
 	fl.StringArrayVar(&o.SchemaDir, "schema-dir", nil, "folder of CRD files that add or override schemas (repeatable)")
 	return cmd
@@ -164,7 +166,7 @@ func (o *Options) Run() error {
 		return err
 	}
 	meta := report.Meta{Tool: "fleetctl", Version: o.f.Build.Version, Root: root, Schemas: schemas.Sources(),
-		Files: res.Files, Objects: res.Objects, Paths: res.Paths, Strict: o.Strict}
+		Files: res.Files, Objects: res.Objects, Paths: res.Paths, Strict: o.Strict, Notes: o.Notes}
 	if o.Output == "text" {
 		meta.Duration = time.Since(start)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/fleetctl/fleetctl/pkg/config"
 	"github.com/fleetctl/fleetctl/pkg/fleet"
 	"github.com/fleetctl/fleetctl/pkg/schema"
+	"github.com/fleetctl/fleetctl/pkg/validate"
 )
 
 // fleetOf writes a fleet of n clusters rendered by fleetctl.
@@ -42,7 +43,7 @@ func BenchmarkValidate(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if len(res.Findings) != 0 {
+				if e, w := validate.Count(res.Findings); e+w != 0 {
 					b.Fatalf("findings on a good fleet: %v", res.Findings[0])
 				}
 			}
@@ -73,6 +74,26 @@ func BenchmarkValidateTuning(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := Run(Options{Fleet: f, Schemas: schemas, Only: v.only}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkLayouts times the Flux-graph discovery and checks on each public-style layout of
+// testdata/layouts (a-monorepo is the baseline the others are read against).
+func BenchmarkLayouts(b *testing.B) {
+	schemas, err := schema.Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, name := range cleanLayouts {
+		b.Run(name, func(b *testing.B) {
+			_, f := layoutRepo(b, name)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Run(Options{Fleet: f, Schemas: schemas}); err != nil {
 					b.Fatal(err)
 				}
 			}

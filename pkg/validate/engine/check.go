@@ -28,8 +28,9 @@ import (
 )
 
 type checker struct {
-	opts Options
-	col  *collector
+	opts    Options
+	col     *collector
+	secrets *rules.SecretScanner // with the repo's .sops.yaml
 
 	chartOnce sync.Once
 
@@ -72,7 +73,7 @@ func (c *checker) readFile(p string) (*parsed, bool) {
 		c.col.add(errf(validate.RuleYAMLRead, p, "cannot read: %v", err))
 		return nil, false
 	}
-	c.col.add(rules.SecretRules(p, content)...)
+	c.col.add(c.secrets.Scan(p, content)...)
 	ix, err := yamlpos.Parse(content)
 	if err != nil {
 		f := errf(validate.RuleYAMLSyntax, p, "%s", oneLine(err.Error()))
@@ -131,7 +132,7 @@ func (c *checker) checkSecrets(p string) {
 	if err != nil || bytes.IndexByte(content, 0) >= 0 {
 		return
 	}
-	c.col.add(rules.SecretRules(p, content)...)
+	c.col.add(c.secrets.Scan(p, content)...)
 }
 
 // checkFile checks one repo file outside cluster folders, or inside one.
@@ -486,9 +487,12 @@ func (c *checker) baseChanges(clusters []rules.Cluster, listed, folders []string
 			}
 		}
 	}
-	if names, err := base.ClusterFolders(); err == nil {
-		for _, n := range names {
-			if !present[n] {
+	// A cluster is removed when the base lists it and HEAD no longer has its folder: a folder that
+	// was never listed was never applied, and a base that is not a fleet lists nothing.
+	if before, err := base.ClusterNames(); err == nil {
+		for _, e := range before {
+			n := fleet.ListedFolder(e)
+			if n != "" && !present[n] {
 				out = append(out, validate.Finding{Severity: validate.Warning, Rule: validate.RuleChangeClusterRemoved, Cluster: n,
 					File: f.ClusterDir(n), Message: fmt.Sprintf("cluster %s is removed: merging this deletes the AKS cluster", n),
 					Fix: "make sure this is intended; fleetctl cluster remove says so in its commit"})

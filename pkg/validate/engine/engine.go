@@ -109,6 +109,8 @@ func Run(o Options) (Result, error) {
 	f := o.Fleet
 	col := &collector{}
 	clustersDir := f.ClustersDir()
+	// Fleet rules only where there is a fleet: .fleetctl.yaml, or the list of cluster folders.
+	isFleet := exists(f.FS, config.FileName) || exists(f.FS, f.ClustersKustomization())
 	var other, others, roots []string
 	byCluster := map[string][]string{}
 	if o.Paths == nil {
@@ -117,7 +119,7 @@ func Run(o Options) (Result, error) {
 			return Result{}, err
 		}
 		for _, p := range files {
-			if name := f.ClusterOf(p); name != "" {
+			if name := f.ClusterOf(p); name != "" && isFleet {
 				byCluster[name] = append(byCluster[name], p)
 				continue
 			}
@@ -141,12 +143,24 @@ func Run(o Options) (Result, error) {
 			byCluster[name] = files
 		}
 	}
-	folders, err := f.ClusterFolders()
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return Result{}, fmt.Errorf("%s: %w", clustersDir, err)
+	var folders []string
+	if isFleet {
+		var err error
+		folders, err = f.ClusterFolders()
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return Result{}, fmt.Errorf("%s: %w", clustersDir, err)
+		}
 	}
 
-	ch := &checker{opts: o, col: col}
+	release := captureToolOutput()
+	defer release()
+	secrets, err := rules.NewSecretScanner(f.FS)
+	if err != nil {
+		col.add(validate.Finding{Severity: validate.Error, Rule: validate.RuleYAMLRead, File: rules.SOPSConfigFile, Message: oneLine(err.Error()),
+			Fix: "fix the SOPS configuration so sops (and this check of what it must encrypt) can read it"})
+		secrets, _ = rules.NewSecretScanner(nil)
+	}
+	ch := &checker{opts: o, col: col, secrets: secrets}
 	// Files outside cluster folders: one pass, in parallel with the clusters below.
 	work := make(chan func(), 64)
 	var wg sync.WaitGroup
@@ -163,16 +177,39 @@ func Run(o Options) (Result, error) {
 			}
 		}()
 	}
-	for _, p := range other {
-		work <- func() { ch.checkFile(p) }
+	if o.Paths == nil {
+		// The whole repo: the Flux graph decides what is an object. Every other file is only
+		// scanned for secrets; .fleetctl.yaml is checked as fleetctl's configuration.
+		fleetClusters := ""
+		var fleetRoots []string
+		if isFleet {
+			fleetClusters = clustersDir
+			for _, p := range []string{f.Config.Paths.Management, f.Config.Paths.Infra, f.Config.Paths.FluxInstall} {
+				if p = config.RepoPath(p); p != "" && p != "." && isDir(f.FS, p) {
+					fleetRoots = append(fleetRoots, p)
+				}
+			}
+		}
+		work <- func() { ch.checkGraph(fleetClusters, fleetRoots) }
+		for _, p := range other {
+			if p == config.FileName {
+				work <- func() { ch.checkFile(p) }
+				continue
+			}
+			work <- func() { ch.checkSecrets(p) }
+		}
+	} else {
+		for _, p := range other {
+			work <- func() { ch.checkFile(p) }
+		}
+		for _, dir := range roots {
+			if dir != clustersDir {
+				work <- func() { ch.checkKustomizeRoot(dir) }
+			}
+		}
 	}
 	for _, p := range others {
 		work <- func() { ch.checkSecrets(p) }
-	}
-	for _, dir := range roots {
-		if dir != clustersDir {
-			work <- func() { ch.checkKustomizeRoot(dir) }
-		}
 	}
 	facts := make([]*rules.Cluster, len(folders))
 	for i, name := range folders {
@@ -187,6 +224,8 @@ func Run(o Options) (Result, error) {
 	close(work)
 	wg.Wait()
 
+	col.add(release()...)
+
 	// Fleet-wide rules, in one pass over the compact facts.
 	var clusters []rules.Cluster
 	for _, c := range facts {
@@ -194,8 +233,14 @@ func Run(o Options) (Result, error) {
 			clusters = append(clusters, *c)
 		}
 	}
-	listed, listErr := f.ClusterNames()
-	if listErr != nil {
+	var listed []string
+	var listErr error
+	if isFleet {
+		listed, listErr = f.ClusterNames()
+	}
+	if !isFleet {
+		// not a fleet: no fleet rules
+	} else if listErr != nil {
 		col.add(validate.Finding{Severity: validate.Error, Rule: validate.RuleClusterList, File: f.ClustersKustomization(),
 			Message: listErr.Error(), Fix: "fix the list of cluster folders (resources:) in " + f.ClustersKustomization()})
 	} else {
@@ -203,7 +248,7 @@ func Run(o Options) (Result, error) {
 	}
 	// The clusters root itself is not built: it only lists the cluster folders, each built above, and
 	// the list rules check its entries; building it would build every cluster a second time.
-	if o.Base != nil {
+	if o.Base != nil && isFleet {
 		col.add(ch.baseChanges(clusters, listed, folders)...)
 	}
 	for i, fd := range col.findings {
@@ -298,4 +343,14 @@ func kustomizeRoots(files []string, clustersDir string) []string {
 		out = append(out, dir)
 	}
 	return out
+}
+
+func exists(fsys fs.FS, p string) bool {
+	_, err := fs.Stat(fsys, p)
+	return err == nil
+}
+
+func isDir(fsys fs.FS, p string) bool {
+	st, err := fs.Stat(fsys, p)
+	return err == nil && st.IsDir()
 }

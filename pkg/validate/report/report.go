@@ -38,6 +38,10 @@ type Meta struct {
 	// Strict says that warnings fail the run, as ExitCode(fs, true) does. JUnit then reports files
 	// with only warnings as failed tests.
 	Strict bool
+	// Notes says that the text format shows the findings of severity info (what was not checked
+	// offline, and why); it counts them in its summary either way. The other formats always
+	// carry them.
+	Notes bool
 }
 
 func (m Meta) tool() string {
@@ -76,7 +80,7 @@ func sorted(fs []validate.Finding) []validate.Finding {
 
 // fails reports whether f fails the run.
 func fails(f validate.Finding, strict bool) bool {
-	return f.Severity == validate.Error || strict
+	return f.Severity == validate.Error || strict && f.Severity == validate.Warning
 }
 
 func plural(n int, one, many string) string {

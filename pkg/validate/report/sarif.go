@@ -129,8 +129,11 @@ func SARIF(w io.Writer, fs []validate.Finding, m Meta) error {
 	for i, f := range fs {
 		r := sarifResult{RuleID: f.Rule, Level: "warning", Message: sarifMessage{f.Message}}
 		r.RuleIndex, _ = slices.BinarySearch(ids, f.Rule)
-		if f.Severity == validate.Error {
+		switch f.Severity {
+		case validate.Error:
 			r.Level = "error"
+		case validate.Info:
+			r.Level = "note"
 		}
 		if f.Fix != "" {
 			r.Message.Text += "\nFix: " + f.Fix

@@ -37,6 +37,18 @@ func Text(w io.Writer, fs []validate.Finding, m Meta, color bool) error {
 		return code + s + ansiReset
 	}
 	fs = sorted(fs)
+	notes := 0
+	if !m.Notes {
+		shown := fs[:0]
+		for _, f := range fs {
+			if f.Severity == validate.Info {
+				notes++
+				continue
+			}
+			shown = append(shown, f)
+		}
+		fs = shown
+	}
 	var b strings.Builder
 	for i, f := range fs {
 		if i > 0 && f.File != fs[i-1].File {
@@ -46,8 +58,11 @@ func Text(w io.Writer, fs []validate.Finding, m Meta, color bool) error {
 			b.WriteString(style(ansiBold, printable(loc)+":") + " ")
 		}
 		sev := ansiYellow
-		if f.Severity == validate.Error {
+		switch f.Severity {
+		case validate.Error:
 			sev = ansiRed
+		case validate.Info:
+			sev = ansiCyan
 		}
 		b.WriteString(style(sev, printable(string(f.Severity))) + " " + style(ansiDim, printable(f.Rule)+":") + " ")
 		b.WriteString(indent(printable(f.Message), "    ") + "\n")
@@ -62,6 +77,9 @@ func Text(w io.Writer, fs []validate.Finding, m Meta, color bool) error {
 		b.WriteByte('\n')
 	}
 	line := summary(fs, m)
+	if notes > 0 {
+		line += ", " + plural(notes, "note", "notes") + " (--notes shows them)"
+	}
 	if m.Duration > 0 {
 		line += ", " + duration(m.Duration)
 	}

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/fleetctl/fleetctl/pkg/validate"
 )
@@ -22,6 +23,11 @@ func allFindings() []validate.Finding {
 	for _, tc := range secretCases() {
 		out = append(out, SecretRules("f.yaml", []byte(tc.content))...)
 	}
+	sops, err := NewSecretScanner(fstest.MapFS{".sops.yaml": {Data: []byte("creation_rules:\n- path_regex: \\.enc\\.yaml$\n")}})
+	if err != nil {
+		panic(err)
+	}
+	out = append(out, sops.Scan("x.enc.yaml", []byte("a: b\n"))...)
 	for _, tc := range changeCases() {
 		out = append(out, Changes(tc.pair())...)
 	}

