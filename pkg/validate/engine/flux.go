@@ -1092,7 +1092,9 @@ func (g *graph) substitutions(ks map[string]any, decl rawObj, label string) (var
 	return vars, ok, out
 }
 
-// undefinedVarRE finds the name envsubst reports as unset in strict mode.
+// varRefRE finds a variable reference; unsetVarRE the name envsubst reports as unset in strict mode.
+var unsetVarRE = regexp.MustCompile(`variable not set \(strict mode\): "?([_[:alpha:]][_[:alpha:][:digit:]]*)"?`)
+
 var varRefRE = regexp.MustCompile(`\$\{([_[:alpha:]][_[:alpha:][:digit:]]*)`)
 
 // substitute runs postBuild substitution on one object, strictly, as kustomize-controller does
@@ -1117,7 +1119,7 @@ func (g *graph) substitute(m map[string]any, file string, vars map[string]string
 		fd := validate.Finding{Severity: validate.Error, Rule: validate.RuleFluxSubstitute, File: file, Object: kind + " " + name,
 			Message: fmt.Sprintf("postBuild substitution of %s fails: %s (kustomize-controller substitutes strictly)", label, oneLine(err.Error())),
 			Fix:     "set the variable in spec.postBuild.substitute or substituteFrom, or give it a default: ${var:=default}"}
-		g.locateVar(&fd, err.Error(), data)
+		g.locateVar(&fd, err.Error())
 		return nil, []validate.Finding{fd}
 	}
 	var res map[string]any
@@ -1130,13 +1132,13 @@ func (g *graph) substitute(m map[string]any, file string, vars map[string]string
 }
 
 // locateVar points a substitution finding at the line of the variable in the repo file.
-func (g *graph) locateVar(fd *validate.Finding, msg string, _ []byte) {
+func (g *graph) locateVar(fd *validate.Finding, msg string) {
 	rf := g.read(fd.File)
 	if rf == nil {
 		return
 	}
 	name := ""
-	if m := regexp.MustCompile(`variable not set \(strict mode\): "?([_[:alpha:]][_[:alpha:][:digit:]]*)"?`).FindStringSubmatch(msg); m != nil {
+	if m := unsetVarRE.FindStringSubmatch(msg); m != nil {
 		name = m[1]
 	}
 	for i, line := range strings.Split(string(rf.content), "\n") {
@@ -1162,19 +1164,10 @@ func decodeSecretValue(obj map[string]any, key string) (string, bool) {
 	return "", false
 }
 
-// builtIn reports whether apiVersion is a Kubernetes API group the API server serves itself.
-func builtIn(apiVersion string) bool {
-	group := ""
-	if i := strings.LastIndex(apiVersion, "/"); i >= 0 {
-		group = apiVersion[:i]
-	}
-	return !strings.Contains(group, ".") || strings.HasSuffix(group, ".k8s.io") && !strings.HasSuffix(group, ".x-k8s.io")
-}
-
 // isRepoConfig reports files that are configuration of fleetctl itself.
 func isRepoConfig(p string) bool { return p == config.FileName }
 
-// sortFindingsKeyed dedupes findings (two Kustomizations may build the same file).
+// dedupe drops repeated findings (two Kustomizations may build the same file).
 func dedupe(in []validate.Finding) []validate.Finding {
 	seen := map[string]bool{}
 	out := in[:0]
