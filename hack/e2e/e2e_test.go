@@ -28,6 +28,7 @@ var scenario = []scenarioStep{
 	{name: "4-upgrade", needs: "2-add-cluster", run: stepUpgrade},
 	{name: "5-remove", needs: "2-add-cluster", run: stepRemove},
 	{name: "6-defects", needs: "1-init", run: stepDefects},
+	{name: "7-layouts", run: stepLayouts},
 }
 
 type scenarioStep struct {

@@ -29,8 +29,8 @@ func (e *environment) startFlux(ctx context.Context) error {
 		extra []string
 	}{
 		{"source-controller", []string{"--storage-path=" + storage, "--storage-addr=" + storageAddr, "--storage-adv-addr=" + storageAddr}},
-		{"kustomize-controller", nil},
-		{"helm-controller", nil},
+		{"kustomize-controller", []string{"--requeue-dependency=5s"}},
+		{"helm-controller", []string{"--requeue-dependency=5s"}},
 	}
 	for i, c := range controllers {
 		metrics, health := "127.0.0.1:"+strconv.Itoa(ports[2*i]), "127.0.0.1:"+strconv.Itoa(ports[2*i+1])
