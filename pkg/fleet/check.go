@@ -3,7 +3,6 @@ package fleet
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"sync"
 
@@ -14,9 +13,6 @@ import (
 	"github.com/fleetctl/fleetctl/pkg/chart"
 	"github.com/fleetctl/fleetctl/pkg/fsview"
 )
-
-// viewPathRE matches a path from the view's root "/" where an error message names a file.
-var viewPathRE = regexp.MustCompile(`(^|[\s'"=(\[])/([A-Za-z0-9_.-])`)
 
 // chartCache loads the repo's chart once per Fleet.
 type chartCache struct {
@@ -53,7 +49,7 @@ func build(fsys filesys.FileSystem, dir string) (resmap.ResMap, error) {
 	if err != nil {
 		// kustomize names files by their path in the view, "/capi/...": give them back as repo paths.
 		msg := strings.Join(strings.Fields(err.Error()), " ")
-		return nil, errors.New(viewPathRE.ReplaceAllString(msg, "$1$2"))
+		return nil, errors.New(fsview.RepoPaths(msg))
 	}
 	return rm, nil
 }

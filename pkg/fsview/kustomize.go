@@ -6,6 +6,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/filesys"
@@ -137,3 +138,10 @@ func (k kfs) Walk(p string, fn filepath.WalkFunc) error {
 		return fn(abs(name), info, nil)
 	})
 }
+
+// viewPathRE matches a path from the view's root "/" where an error message names a file.
+var viewPathRE = regexp.MustCompile(`(^|[\s'"=(\[])/([A-Za-z0-9_.-])`)
+
+// RepoPaths rewrites the paths kustomize names in a message, which are absolute from the view's
+// root ("/capi/..."), into repo paths ("capi/...").
+func RepoPaths(msg string) string { return viewPathRE.ReplaceAllString(msg, "$1$2") }

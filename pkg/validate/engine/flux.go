@@ -638,7 +638,7 @@ func (g *graph) buildFolder(key, label string, art artifact, dir string, ks map[
 		if generated {
 			file = decl.file
 		}
-		msg := viewPathRE.ReplaceAllString(strings.ReplaceAll(oneLine(err.Error()), buildRoot+"/", "/"), "$1$2")
+		msg := fsview.RepoPaths(strings.ReplaceAll(oneLine(err.Error()), buildRoot+"/", "/"))
 		fd := validate.Finding{Severity: validate.Error, Rule: validate.RuleKustomizeBuild, File: file, Object: label,
 			Message: msg, Fix: "fix the kustomization so `kustomize build " + dir + "` succeeds as kustomize-controller runs it"}
 		if f, l := g.syntaxAt(msg, b.read); f != "" {
@@ -729,9 +729,6 @@ func (g *graph) deprecations(p string) []validate.Finding {
 }
 
 var deprecatedFieldRE = regexp.MustCompile(`'([A-Za-z0-9]+)' is deprecated`)
-
-// viewPathRE matches a path from the view's root "/" where an error message names a file.
-var viewPathRE = regexp.MustCompile(`(^|[\s'"=(\[])/([A-Za-z0-9_.-])`)
 
 var (
 	decodeFromRE   = regexp.MustCompile(`failed to decode Kubernetes YAML from (\S+?):`)
