@@ -118,10 +118,26 @@ func Load(fsys fs.FS, dir string) (*Chart, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load chart %s: %w", dir, err)
 	}
+	return newChart(hc, dir)
+}
+
+// LoadArchive reads a packaged chart (a .tgz as `helm package` or `helm pull`
+// writes it, and as source-controller serves it) with Helm's archive loader.
+// name is what errors call it.
+func LoadArchive(r io.Reader, name string) (*Chart, error) {
+	hc, err := loader.LoadArchive(r)
+	if err != nil {
+		return nil, fmt.Errorf("load chart %s: %w", name, err)
+	}
+	return newChart(hc, name)
+}
+
+func newChart(hc *helmchart.Chart, name string) (*Chart, error) {
 	c := &Chart{chart: hc}
 	if len(hc.Schema) > 0 {
+		var err error
 		if c.schema, err = compileSchema(hc.Schema); err != nil {
-			return nil, fmt.Errorf("load chart %s: values.schema.json: %w", dir, err)
+			return nil, fmt.Errorf("load chart %s: values.schema.json: %w", name, err)
 		}
 	}
 	return c, nil

@@ -54,6 +54,18 @@ func parsePath(p string) (segs []segment, ok bool) {
 	return segs, true
 }
 
+// SplitPath splits a field path as Lookup reads it ("spec.values[0]", `data["a.b/c"]`) into its
+// keys, indexes as their decimal text. A path that does not parse gives the segments before the
+// error.
+func SplitPath(p string) []string {
+	segs, _ := parsePath(p)
+	out := make([]string, len(segs))
+	for i, s := range segs {
+		out[i] = s.key
+	}
+	return out
+}
+
 // bare makes a segment from unquoted text; decimal text may also address a sequence item.
 func bare(s string) segment {
 	seg := segment{key: s, idx: -1}

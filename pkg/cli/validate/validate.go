@@ -24,14 +24,15 @@ import (
 type Options struct {
 	f *cmdutil.Factory
 
-	Path      string
-	Output    string
-	Base      string
-	NoBase    bool
-	Strict    bool
-	Notes     bool
-	Changed   bool
-	SchemaDir []string
+	Path       string
+	Output     string
+	Base       string
+	NoBase     bool
+	Strict     bool
+	Notes      bool
+	Changed    bool
+	SchemaDir  []string
+	ChartCache string
 }
 
 var formats = []string{"text", "json", "sarif", "junit"}
@@ -75,6 +76,7 @@ Exit codes: 0 clean (warnings allowed unless --strict), 1 findings, 2 usage or i
 	fl.BoolVar(&o.Notes, "notes", false, "show the notes (severity info) in text output: what was not checked offline, and why")
 	fl.BoolVar(&o.Changed, "changed", false, "check only the clusters that differ from --base (the fleet-wide rules still run)")
 	fl.StringArrayVar(&o.SchemaDir, "schema-dir", nil, "folder of CRD files that add or override schemas (repeatable)")
+	fl.StringVar(&o.ChartCache, "chart-cache", "", "folder of charts from chart repositories (<chart>-<version>.tgz as helm pull writes them, or unpacked charts) to render HelmReleases whose chart is not in the repo; nothing is fetched")
 	return cmd
 }
 
@@ -85,6 +87,11 @@ func (o *Options) Validate() error {
 	}
 	if o.NoBase && (o.Base != "" || o.Changed) {
 		return cmdutil.FlagErrorf("--no-base cannot be combined with --base or --changed")
+	}
+	if o.ChartCache != "" {
+		if st, err := os.Stat(o.ChartCache); err != nil || !st.IsDir() {
+			return cmdutil.FlagErrorf("--chart-cache %q: must be an existing folder of charts", o.ChartCache)
+		}
 	}
 	return nil
 }
@@ -137,6 +144,9 @@ func (o *Options) Run() error {
 		}
 	}
 	opts := engine.Options{Fleet: fl, Schemas: schemas, Strict: o.Strict}
+	if o.ChartCache != "" {
+		opts.ChartCache = os.DirFS(o.ChartCache)
+	}
 	if !o.NoBase {
 		base, err := o.base(repo, rerr, root, cfg.Git.BaseBranch)
 		if err != nil {

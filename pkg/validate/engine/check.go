@@ -31,6 +31,7 @@ type checker struct {
 	opts    Options
 	col     *collector
 	secrets *rules.SecretScanner // with the repo's .sops.yaml
+	cache   *chartCache          // --chart-cache (nil: none)
 
 	chartOnce sync.Once
 
@@ -546,7 +547,7 @@ func valueLines(content []byte) map[string]int {
 // valueAt returns the scalar at a field path of a rendered object, as text ("" when not a scalar).
 func valueAt(obj map[string]any, field string) string {
 	var cur any = obj
-	for _, part := range splitPath(field) {
+	for _, part := range yamlpos.SplitPath(field) {
 		switch v := cur.(type) {
 		case map[string]any:
 			cur = v[part]
@@ -568,17 +569,6 @@ func valueAt(obj map[string]any, field string) string {
 	default:
 		return fmt.Sprint(v)
 	}
-}
-
-func splitPath(p string) []string {
-	p = strings.NewReplacer("[", ".", "]", "").Replace(p)
-	var out []string
-	for _, s := range strings.Split(p, ".") {
-		if s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

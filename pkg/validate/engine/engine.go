@@ -46,6 +46,9 @@ type Options struct {
 	Paths map[string]bool
 	// Workers is the number of clusters checked in parallel (0: one per CPU).
 	Workers int
+	// ChartCache, when set, holds charts of chart repositories (<chart>-<version>.tgz or unpacked
+	// chart folders) so that HelmReleases from a HelmRepository or OCIRepository are rendered too.
+	ChartCache fs.FS
 }
 
 // Result is what a run found and how much it looked at.
@@ -160,7 +163,7 @@ func Run(o Options) (Result, error) {
 			Fix: "fix the SOPS configuration so sops (and this check of what it must encrypt) can read it"})
 		secrets, _ = rules.NewSecretScanner(nil)
 	}
-	ch := &checker{opts: o, col: col, secrets: secrets}
+	ch := &checker{opts: o, col: col, secrets: secrets, cache: newChartCache(o.ChartCache)}
 	// Files outside cluster folders: one pass, in parallel with the clusters below.
 	work := make(chan func(), 64)
 	var wg sync.WaitGroup

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 
 	"helm.sh/helm/v3/pkg/strvals"
@@ -44,7 +45,7 @@ func (c *checker) checkGraph(fleetClusters string, roots []string) {
 
 	var out []validate.Finding
 	checked := map[string]bool{}
-	var releases []emitted
+	var releases []release
 	for _, b := range g.final {
 		out = append(out, b.findings...)
 		for _, o := range b.objects {
@@ -58,7 +59,7 @@ func (c *checker) checkGraph(fleetClusters string, roots []string) {
 			c.col.count(0, 1)
 			apiVersion, _ := o.obj["apiVersion"].(string)
 			if kind == "HelmRelease" && fluxGroup(apiVersion) == groupHelm {
-				releases = append(releases, o)
+				releases = append(releases, release{o, b, string(raw)})
 			}
 			for _, fd := range append(builtinChecks(o.obj), c.validateObject(o.obj, "")...) {
 				g.place(&fd, o, b.read)
@@ -202,31 +203,41 @@ func (g *graph) place(fd *validate.Finding, o emitted, read map[string]bool) {
 	}
 }
 
+// release is a HelmRelease a final build emitted, with the build and its JSON (its identity).
+type release struct {
+	emitted
+	build *buildResult
+	raw   string
+}
+
 // renderReleases renders every HelmRelease whose chart is in the repo, with the values Flux
 // gives it, and checks the objects the chart renders.
-func (g *graph) renderReleases(releases []emitted) []validate.Finding {
+func (g *graph) renderReleases(releases []release) []validate.Finding {
 	var out []validate.Finding
 	var sourceRead map[string]bool // the files read by the build that emitted the last object found
-	objects := func(kind, name, ns string) (emitted, bool) {
-		for _, b := range g.final {
-			for _, o := range b.objects {
-				k, n, ons := objMeta(o.obj)
-				if k == kind && n == name && (ons == ns || ons == "") {
-					sourceRead = b.read
-					return o, true
-				}
-			}
-		}
-		return emitted{}, false
-	}
 	charts := map[string]*chart.Chart{}
 	seen := map[string]bool{}
-	for _, hr := range releases {
-		_, name, ns := objMeta(hr.obj)
-		if seen[ns+"/"+name] {
+	for _, rel := range releases {
+		hr := rel.emitted
+		// The same HelmRelease from two builds renders the same, once; the objects it refers to
+		// are looked up in its own build first (two clusters' builds may each have their own).
+		if seen[rel.raw] {
 			continue
 		}
-		seen[ns+"/"+name] = true
+		seen[rel.raw] = true
+		objects := func(kind, name, ns string) (emitted, bool) {
+			for _, b := range append([]*buildResult{rel.build}, g.final...) {
+				for _, o := range b.objects {
+					k, n, ons := objMeta(o.obj)
+					if k == kind && n == name && (ons == ns || ons == "") {
+						sourceRead = b.read
+						return o, true
+					}
+				}
+			}
+			return emitted{}, false
+		}
+		_, name, ns := objMeta(hr.obj)
 		label := fmt.Sprintf("HelmRelease %s/%s", ns, name)
 		doc := g.docOf(hr)
 		at := func(field string) (int, int) {
@@ -241,10 +252,13 @@ func (g *graph) renderReleases(releases []emitted) []validate.Finding {
 			out = append(out, validate.Finding{Severity: validate.Info, Rule: validate.RuleHelmNotRendered, File: hr.file, Line: l, Column: c, Object: label,
 				Message: fmt.Sprintf("%s is not rendered offline: %s", label, why), Fix: "nothing to do; its objects are checked by helm-controller and the API server"})
 		}
-		// Where the chart is.
+		// Where the chart is: in the repo, or in a chart repository (then only --chart-cache has it).
+		var chartFS fs.FS // the artifact a chart in the repo is read from
 		chartPath := nestedString(hr.obj, "spec", "chart", "spec", "chart")
+		version := nestedString(hr.obj, "spec", "chart", "spec", "version")
 		ref := nestedMap(hr.obj, "spec", "chart", "spec", "sourceRef")
 		field := "spec.chart.spec.sourceRef"
+		var remote *remoteChart
 		if cr := nestedMap(hr.obj, "spec", "chartRef"); cr != nil {
 			field = "spec.chartRef"
 			crKind, _ := cr["kind"].(string)
@@ -253,17 +267,37 @@ func (g *graph) renderReleases(releases []emitted) []validate.Finding {
 			if crNS == "" {
 				crNS = ns
 			}
-			if crKind != "HelmChart" {
+			switch crKind {
+			case "HelmChart":
+				hc, ok := objects("HelmChart", crName, crNS)
+				if !ok {
+					info(field, fmt.Sprintf("its HelmChart %s is not in the repository", crName))
+					continue
+				}
+				chartPath = nestedString(hc.obj, "spec", "chart")
+				version = nestedString(hc.obj, "spec", "version")
+				ref = nestedMap(hc.obj, "spec", "sourceRef")
+			case "OCIRepository":
+				oci, ok := objects("OCIRepository", crName, crNS)
+				if !ok {
+					info(field, fmt.Sprintf("its chart comes from the OCIRepository %s, which is not in the repository", crName))
+					continue
+				}
+				url := nestedString(oci.obj, "spec", "url")
+				remote = &remoteChart{name: path.Base(url), from: "the OCIRepository " + crName}
+				switch {
+				case nestedString(oci.obj, "spec", "ref", "semver") != "":
+					remote.version = nestedString(oci.obj, "spec", "ref", "semver")
+				case nestedString(oci.obj, "spec", "ref", "tag") != "":
+					remote.version = "=" + nestedString(oci.obj, "spec", "ref", "tag")
+				default:
+					info(field, fmt.Sprintf("its chart comes from the OCIRepository %s, which names no tag or semver range, so no cached version can stand for it", crName))
+					continue
+				}
+			default:
 				info(field, fmt.Sprintf("its chart comes from the %s %s, which is not in the repository", crKind, crName))
 				continue
 			}
-			hc, ok := objects("HelmChart", crName, crNS)
-			if !ok {
-				info(field, fmt.Sprintf("its HelmChart %s is not in the repository", crName))
-				continue
-			}
-			chartPath = nestedString(hc.obj, "spec", "chart")
-			ref = nestedMap(hc.obj, "spec", "sourceRef")
 		}
 		refKind, _ := ref["kind"].(string)
 		refName, _ := ref["name"].(string)
@@ -271,33 +305,53 @@ func (g *graph) renderReleases(releases []emitted) []validate.Finding {
 		if refNS == "" {
 			refNS = ns
 		}
-		ignore, own := g.ownSource(refKind, refName, refNS)
-		if !own {
-			info(field, fmt.Sprintf("its chart %s comes from the %s %s, which is not this repository", chartPath, refKind, refName))
-			continue
-		}
-		art := *g.repoArtifact
-		if ignore != "" {
-			art = gitArtifact(g.c.opts.Fleet.FS, ignore)
-		}
-		dir := path.Clean(strings.TrimPrefix(chartPath, "/"))
-		ch, ok := charts[dir]
-		if !ok {
-			var err error
-			if ch, err = chart.Load(art.fs, dir); err != nil {
-				l, c := at("spec.chart")
-				out = append(out, validate.Finding{Severity: validate.Error, Rule: validate.RuleChartLoad, File: hr.file, Line: l, Column: c, Object: label,
-					Message: fmt.Sprintf("%s: chart %s does not load: %s", label, dir, oneLine(err.Error())), Fix: "fix the chart path or the chart"})
+		var ch *chart.Chart
+		dir := "" // the chart's folder in the repo ("" for a cached chart)
+		switch ignore, own := g.ownSource(refKind, refName, refNS); {
+		case remote == nil && refKind == "HelmRepository":
+			remote = &remoteChart{name: chartPath, version: version, from: "the HelmRepository " + refName}
+			fallthrough
+		case remote != nil:
+			cached, file, why := g.c.cachedChart(*remote)
+			if cached == nil {
+				if file != "" {
+					l, c := at(field)
+					out = append(out, validate.Finding{Severity: validate.Error, Rule: validate.RuleChartLoad, File: hr.file, Line: l, Column: c, Object: label,
+						Message: fmt.Sprintf("%s: --chart-cache %s: %s", label, file, why), Fix: "replace the file with the chart as `helm pull` writes it"})
+					continue
+				}
+				info(field, why)
 				continue
 			}
-			charts[dir] = ch
-		}
-		_ = fs.WalkDir(art.fs, dir, func(p string, d fs.DirEntry, err error) error {
-			if err == nil && !d.IsDir() {
-				g.reached[p] = true
+			ch = cached
+		case !own:
+			info(field, fmt.Sprintf("its chart %s comes from the %s %s, which is not this repository", chartPath, refKind, refName))
+			continue
+		default:
+			art := *g.repoArtifact
+			if ignore != "" {
+				art = gitArtifact(g.c.opts.Fleet.FS, ignore)
 			}
-			return nil
-		})
+			dir = path.Clean(strings.TrimPrefix(chartPath, "/"))
+			var ok bool
+			if ch, ok = charts[dir]; !ok {
+				var err error
+				if ch, err = chart.Load(art.fs, dir); err != nil {
+					l, c := at("spec.chart")
+					out = append(out, validate.Finding{Severity: validate.Error, Rule: validate.RuleChartLoad, File: hr.file, Line: l, Column: c, Object: label,
+						Message: fmt.Sprintf("%s: chart %s does not load: %s", label, dir, oneLine(err.Error())), Fix: "fix the chart path or the chart"})
+					continue
+				}
+				charts[dir] = ch
+			}
+			_ = fs.WalkDir(art.fs, dir, func(p string, d fs.DirEntry, err error) error {
+				if err == nil && !d.IsDir() {
+					g.reached[p] = true
+				}
+				return nil
+			})
+			chartFS = art.fs
+		}
 		// The values, as helm-controller composes them: valuesFrom in order, then spec.values.
 		values := map[string]any{}
 		var sources []string
@@ -367,6 +421,15 @@ func (g *graph) renderReleases(releases []emitted) []validate.Finding {
 			values = mergeMaps(values, v)
 		}
 		sources = append(sources, hr.file)
+		// Patches of the HelmRelease that its build read come after it: their values win.
+		for _, p := range sortedKeys(rel.build.read) {
+			if rf := g.read(p); p != hr.file && rf != nil && rf.err == nil && slices.ContainsFunc(rf.docs, func(d map[string]any) bool {
+				k, n, _ := objMeta(d)
+				return k == "HelmRelease" && n == name && d["spec"] != nil
+			}) {
+				sources = append(sources, p)
+			}
+		}
 		release := nestedString(hr.obj, "spec", "releaseName")
 		target := nestedString(hr.obj, "spec", "targetNamespace")
 		if release == "" {
@@ -404,11 +467,18 @@ func (g *graph) renderReleases(releases []emitted) []validate.Finding {
 			k := o.Template + "|" + o.Kind
 			n := nth[k]
 			nth[k]++
-			for _, fd := range g.c.validateObject(o.Object, "") {
+			for _, fd := range append(builtinChecks(o.Object), g.c.validateObject(o.Object, "")...) {
 				fd.Template = o.Template
+				if dir == "" { // a cached chart: its templates are not in the repo
+					fd.File = hr.file
+					fd.Line, fd.Column = at("spec.chart")
+					g.placeValue(&fd, sources, valueAt(o.Object, fd.Field), "")
+					out = append(out, fd)
+					continue
+				}
 				fd.File = path.Join(dir, strings.TrimPrefix(o.Template, ch.Name()+"/"))
 				if !g.placeValue(&fd, sources, valueAt(o.Object, fd.Field), "") {
-					if data, err := fs.ReadFile(art.fs, fd.File); err == nil {
+					if data, err := fs.ReadFile(chartFS, fd.File); err == nil {
 						fd.Line = templateLine(data, o.Kind, n, fd.Field)
 					}
 				}
