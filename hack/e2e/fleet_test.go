@@ -292,8 +292,18 @@ func waitGone(ctx context.Context, t *testing.T, c *kubeCluster, gvr schema.Grou
 	}
 }
 
-// observed reports whether the controller has seen the object's latest spec.
+// observed reports whether the controller has seen the object's latest spec: the status's
+// observedGeneration, or, for kinds that keep it only on their conditions (source-watcher's
+// ArtifactGenerator), the Ready condition's.
 func observed(obj *unstructured.Unstructured) bool {
-	g, _, _ := unstructured.NestedInt64(obj.Object, "status", "observedGeneration")
+	g, found, _ := unstructured.NestedInt64(obj.Object, "status", "observedGeneration")
+	if !found {
+		conds, _, _ := unstructured.NestedSlice(obj.Object, "status", "conditions")
+		for _, c := range conds {
+			if m, ok := c.(map[string]any); ok && m["type"] == "Ready" {
+				g, _, _ = unstructured.NestedInt64(m, "observedGeneration")
+			}
+		}
+	}
 	return g == obj.GetGeneration()
 }

@@ -11,26 +11,33 @@ import (
 	"time"
 )
 
-// startFlux runs source-, kustomize- and helm-controller against the
-// management cluster, as `flux install` would, but as plain processes.
+// startFlux runs source-, kustomize- and helm-controller and source-watcher
+// against the management cluster, as `flux install` would, but as plain
+// processes. kustomize- and helm-controller get the ExternalArtifact feature
+// gate, which Flux 2.9 leaves off and source-watcher's artifacts need.
 func (e *environment) startFlux(ctx context.Context) error {
 	env := []string{"KUBECONFIG=" + e.mgmt.kubeconfigPath, "RUNTIME_NAMESPACE=" + fluxNamespace}
 	storage := filepath.Join(e.work, "source-controller-storage")
-	if err := os.MkdirAll(storage, 0o755); err != nil { // source-controller exits at once without it
-		return err
+	watcherStorage := filepath.Join(e.work, "source-watcher-storage")
+	for _, d := range []string{storage, watcherStorage} {
+		if err := os.MkdirAll(d, 0o755); err != nil { // the source controllers exit at once without it
+			return err
+		}
 	}
-	ports, err := freePorts(7)
+	ports, err := freePorts(10)
 	if err != nil {
 		return err
 	}
-	storageAddr := "127.0.0.1:" + strconv.Itoa(ports[6])
+	storageAddr := "127.0.0.1:" + strconv.Itoa(ports[8])
+	watcherAddr := "127.0.0.1:" + strconv.Itoa(ports[9])
 	controllers := []struct {
 		name  string
 		extra []string
 	}{
 		{"source-controller", []string{"--storage-path=" + storage, "--storage-addr=" + storageAddr, "--storage-adv-addr=" + storageAddr}},
-		{"kustomize-controller", []string{"--requeue-dependency=5s"}},
-		{"helm-controller", []string{"--requeue-dependency=5s"}},
+		{"source-watcher", []string{"--storage-path=" + watcherStorage, "--storage-addr=" + watcherAddr, "--storage-adv-addr=" + watcherAddr, "--requeue-dependency=5s"}},
+		{"kustomize-controller", []string{"--requeue-dependency=5s", "--feature-gates=ExternalArtifact=true"}},
+		{"helm-controller", []string{"--requeue-dependency=5s", "--feature-gates=ExternalArtifact=true"}},
 	}
 	for i, c := range controllers {
 		metrics, health := "127.0.0.1:"+strconv.Itoa(ports[2*i]), "127.0.0.1:"+strconv.Itoa(ports[2*i+1])

@@ -31,10 +31,9 @@ import (
 // understand, and their defects (pkg/validate/engine/testdata/layouts).
 var layoutsDir = filepath.Join("..", "..", "pkg", "validate", "engine", "testdata", "layouts")
 
-// The layouts the engine replays. c2-artifactgenerator needs source-watcher,
-// which the e2e does not build (yet); legacy-2021 uses removed APIs and has a
-// want.json instead of an engine run.
-var engineLayouts = []string{"a-monorepo", "b-multitenancy", "c-nokustomization", "d-postbuild", "e-localchart"}
+// The layouts the engine replays (c2-artifactgenerator on source-watcher);
+// legacy-2021 uses removed APIs and has a want.json instead of an engine run.
+var engineLayouts = []string{"a-monorepo", "b-multitenancy", "c-nokustomization", "c2-artifactgenerator", "d-postbuild", "e-localchart"}
 
 type layoutDefect struct {
 	Layout string `json:"layout"`
@@ -50,12 +49,7 @@ type layoutDefect struct {
 
 // e2eSkippedDefects are defects of the corpus the e2e does not replay yet, with why. validate's
 // side of each is held by pkg/validate/engine's TestLayoutDefects.
-var e2eSkippedDefects = map[string]string{
-	// The defect edits the Flux Kustomization object itself (clusters/lab/apps.yaml), which its
-	// parent applies; the object did turn Ready=False with the dry-run error in a run, but the
-	// wait below does not yet tell that failure from the reconcile before it.
-	"d-postbuild--inline-substitute-hr-interval": "the wait does not yet see a failure of a Kustomization whose own spec the defect changes",
-}
+var e2eSkippedDefects = map[string]string{}
 
 type layoutRow struct{ layout, defect, validate, engine, agree string }
 
@@ -71,18 +65,18 @@ func addLayoutRow(r layoutRow) {
 // HelmRelease Ready, or the defect's object failing) and fleetctl validate's
 // must agree.
 func stepLayouts(ctx context.Context, t *testing.T) {
-	charts := startChartServer(t)
+	charts, chartCache := startChartServer(t)
 	defer printLayoutTable()
 	layouts := engineLayouts
 	if v := os.Getenv("E2E_LAYOUTS"); v != "" { // e.g. E2E_LAYOUTS=b-multitenancy,d-postbuild
 		layouts = strings.Split(v, ",")
 	}
 	for _, layout := range layouts {
-		t.Run(layout, func(t *testing.T) { runLayout(ctx, t, layout, charts) })
+		t.Run(layout, func(t *testing.T) { runLayout(ctx, t, layout, charts, chartCache) })
 	}
 }
 
-func runLayout(ctx context.Context, t *testing.T, layout, charts string) {
+func runLayout(ctx context.Context, t *testing.T, layout, charts, chartCache string) {
 	start := time.Now()
 	defer func() { fmt.Printf("    layout %-60s %s\n", layout, since(start)) }()
 	src := filepath.Join(layoutsDir, layout)
@@ -161,7 +155,7 @@ func runLayout(ctx context.Context, t *testing.T, layout, charts string) {
 
 	// validate on the checkout, once per tree.
 	validate := func() (int, []vfinding, string) {
-		r := env.fleet.fleetctl(dir, "validate", "-o", "json")
+		r := env.fleet.fleetctl(dir, "validate", "-o", "json", "--chart-cache", chartCache)
 		var out struct {
 			Findings []vfinding `json:"findings"`
 		}
@@ -174,6 +168,13 @@ func runLayout(ctx context.Context, t *testing.T, layout, charts string) {
 	vClean := fmt.Sprintf("exit %d", code)
 	if code != 0 {
 		vClean += ": " + short(firstFindings(findings, stderr), 70)
+	}
+	// Every HelmRelease is rendered: local charts, and the chart server's through --chart-cache.
+	for _, f := range findings {
+		if f.Rule == "helm/not-rendered" {
+			vClean += "; not rendered: " + short(f.Message, 80)
+			t.Errorf("%s: validate did not render a HelmRelease: %s:%d %s", layout, f.File, f.Line, f.Message)
+		}
 	}
 	for _, gs := range clusters {
 		cl := filepath.Base(filepath.Dir(filepath.Dir(gs)))
@@ -299,7 +300,7 @@ func readLayoutDefect(t *testing.T, path string) layoutDefect {
 // case: in its namespace, or applied (transitively) by its Kustomizations.
 func caseObjects(ctx context.Context, ns string) ([]*unstructured.Unstructured, error) {
 	var all []*unstructured.Unstructured
-	for _, gvr := range []schemaGVR{gvrKustomization, gvrHelmRelease} {
+	for _, gvr := range []schemaGVR{gvrKustomization, gvrHelmRelease, gvrArtifactGen} {
 		l, err := env.mgmt.dyn.Resource(gvr).List(ctx, metav1.ListOptions{})
 		if err != nil {
 			return nil, err
@@ -345,8 +346,12 @@ func waitLayoutReady(ctx context.Context, ns, sha string) (string, bool) {
 		for _, o := range objs {
 			st, reason, msg := condition(o, "Ready")
 			ok := st == "True" && observed(o)
-			if o.GetKind() == "Kustomization" && str(o, "spec", "sourceRef", "kind") == "GitRepository" {
-				ok = ok && strings.HasSuffix(str(o, "status", "lastAppliedRevision"), sha)
+			if o.GetKind() == "Kustomization" {
+				rev, err := sourceRevision(ctx, o, sha)
+				if err != nil {
+					msg = err.Error()
+				}
+				ok = ok && err == nil && str(o, "status", "lastAppliedRevision") == rev
 			}
 			if !ok {
 				bad = append(bad, fmt.Sprintf("%s %s/%s Ready=%s %s %q", o.GetKind(), o.GetNamespace(), o.GetName(), st, reason, short(msg, 200)))
@@ -379,9 +384,16 @@ func waitObjectFails(ctx context.Context, d layoutDefect, ns, sha string) (strin
 			return false, msg, nil
 		}
 		st, _, m := condition(o, "Ready")
-		if gvr == gvrKustomization && str(o, "status", "lastAttemptedRevision") != revision(sha) {
-			msg = "lastAttemptedRevision " + str(o, "status", "lastAttemptedRevision")
-			return false, msg, nil
+		if gvr == gvrKustomization {
+			rev, err := sourceRevision(ctx, o, sha)
+			if err != nil {
+				msg = err.Error()
+				return false, msg, nil
+			}
+			if str(o, "status", "lastAttemptedRevision") != rev {
+				msg = "lastAttemptedRevision " + str(o, "status", "lastAttemptedRevision")
+				return false, msg, nil
+			}
 		}
 		// A failed reconcile does not bump a Kustomization's observedGeneration
 		// (its revision is pinned above); a HelmRelease's it does.
@@ -401,6 +413,39 @@ func waitObjectFails(ctx context.Context, d layoutDefect, ns, sha string) (strin
 		return true, msg, nil
 	})
 	return msg, err == nil
+}
+
+// sourceRevision is the revision a Kustomization must have reached for the
+// commit sha: its source's artifact, once the source has that commit. A
+// GitRepository's revision is the commit; an ExternalArtifact's is a content
+// digest, with the commit source-watcher built it from as its origin revision.
+// Other source kinds are not part of the corpus.
+func sourceRevision(ctx context.Context, ks *unstructured.Unstructured, sha string) (string, error) {
+	ns := str(ks, "spec", "sourceRef", "namespace")
+	if ns == "" {
+		ns = ks.GetNamespace()
+	}
+	name := str(ks, "spec", "sourceRef", "name")
+	var gvr schemaGVR
+	var originOf func(*unstructured.Unstructured) string
+	switch kind := str(ks, "spec", "sourceRef", "kind"); kind {
+	case "GitRepository":
+		gvr, originOf = gvrGitRepository, func(o *unstructured.Unstructured) string { return str(o, "status", "artifact", "revision") }
+	case "ExternalArtifact":
+		gvr, originOf = gvrExternalArt, func(o *unstructured.Unstructured) string {
+			return str(o, "status", "artifact", "metadata", "org.opencontainers.image.revision")
+		}
+	default:
+		return "", fmt.Errorf("Kustomization %s/%s: source kind %q is not replayed", ks.GetNamespace(), ks.GetName(), kind)
+	}
+	src, err := get(ctx, env.mgmt.dyn, gvr, ns, name)
+	if err != nil {
+		return "", err
+	}
+	if origin := originOf(src); !strings.HasSuffix(origin, sha) {
+		return "", fmt.Errorf("%s %s/%s at %q, not yet at %s", src.GetKind(), ns, name, origin, short(sha, 12))
+	}
+	return str(src, "status", "artifact", "revision"), nil
 }
 
 // pruneLayout deletes the case's root Kustomization (which prunes what it
@@ -454,8 +499,14 @@ func boolInt(b bool) int {
 // startChartServer serves a Helm repository on loopback standing in for
 // https://charts.example.com/stable: podinfo and ingress-nginx charts that
 // render only a ConfigMap and a ClusterIP Service (ready without kubelets).
-func startChartServer(t *testing.T) string {
+// startChartServer serves a Helm repository of stand-in charts and writes the same archives to a
+// folder, which validate gets as --chart-cache: both engines render the same charts.
+func startChartServer(t *testing.T) (url, cacheDir string) {
 	t.Helper()
+	cacheDir = filepath.Join(env.work, "chart-cache")
+	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -468,6 +519,9 @@ func startChartServer(t *testing.T) string {
 		tgz := chartTGZ(t, c.name, c.version)
 		file := fmt.Sprintf("%s-%s.tgz", c.name, c.version)
 		files["/"+file] = tgz
+		if err := os.WriteFile(filepath.Join(cacheDir, file), tgz, 0o644); err != nil {
+			t.Fatal(err)
+		}
 		sum := sha256.Sum256(tgz)
 		fmt.Fprintf(&index, "  %s:\n  - apiVersion: v2\n    name: %s\n    version: %s\n    appVersion: %q\n    created: \"2026-01-01T00:00:00Z\"\n    digest: %s\n    urls:\n    - %s/%s\n",
 			c.name, c.name, c.version, c.version, hex.EncodeToString(sum[:]), base, file)
@@ -484,7 +538,7 @@ func startChartServer(t *testing.T) string {
 	})}
 	go srv.Serve(l)
 	t.Cleanup(func() { srv.Close() })
-	return base
+	return base, cacheDir
 }
 
 func chartTGZ(t *testing.T, name, version string) []byte {

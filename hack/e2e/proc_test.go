@@ -126,16 +126,7 @@ func tail(path string, n int) string {
 	return buf.String()
 }
 
-// freePort asks the kernel for a free loopback port.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
+// freePorts asks the kernel for n distinct free loopback ports.
 func freePorts(n int) ([]int, error) {
 	// Hold every listener until all are chosen, so the ports differ.
 	var ls []net.Listener

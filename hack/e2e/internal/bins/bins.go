@@ -64,6 +64,8 @@ func components() []component {
 			crdMods: []string{"github.com/fluxcd/kustomize-controller"}},
 		{dir: "helm-controller", bins: map[string]string{"helm-controller": "github.com/fluxcd/helm-controller"},
 			crdMods: []string{"github.com/fluxcd/helm-controller"}},
+		{dir: "source-watcher", bins: map[string]string{"source-watcher": "github.com/fluxcd/source-watcher/v2/cmd"},
+			crdMods: []string{"github.com/fluxcd/source-watcher/v2"}},
 	}
 }
 
