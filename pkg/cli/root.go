@@ -16,6 +16,7 @@ import (
 	"github.com/fleetctl/fleetctl/pkg/cli/cmdutil"
 	"github.com/fleetctl/fleetctl/pkg/cli/initcmd"
 	"github.com/fleetctl/fleetctl/pkg/cli/nodepool"
+	plancmd "github.com/fleetctl/fleetctl/pkg/cli/plan"
 	"github.com/fleetctl/fleetctl/pkg/cli/repair"
 	validatecmd "github.com/fleetctl/fleetctl/pkg/cli/validate"
 	versioncmd "github.com/fleetctl/fleetctl/pkg/cli/version"
@@ -60,6 +61,7 @@ offline, and commits each change to a new branch ready for a pull request.`,
 		cluster.NewCmd(f),
 		nodepool.NewCmd(f),
 		validatecmd.NewCmd(f, nil),
+		plancmd.NewCmd(f, nil),
 		repair.NewCmd(f, nil),
 	)
 	root.SetOut(f.IO.Out)
@@ -106,6 +108,10 @@ func tuneGC(getenv func(string) string) {
 
 func printError(w io.Writer, cmd *cobra.Command, err error, verbose bool) int {
 	if errors.Is(err, cmdutil.ErrSilent) {
+		var ec cmdutil.ExitCoder
+		if errors.As(err, &ec) {
+			return ec.ExitCode()
+		}
 		return cmdutil.ExitError
 	}
 	var flagErr *cmdutil.FlagError

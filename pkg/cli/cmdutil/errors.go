@@ -29,6 +29,15 @@ func FlagErrorf(format string, args ...any) error {
 // ErrSilent is returned when the command already printed what went wrong.
 var ErrSilent = errors.New("silent error")
 
+// SilentExit is an ErrSilent with its own exit code (plan --exit-code: 2 when the plan destroys).
+func SilentExit(code int) error { return silentExit(code) }
+
+type silentExit int
+
+func (e silentExit) Error() string        { return fmt.Sprintf("exit %d", int(e)) }
+func (e silentExit) ExitCode() int        { return int(e) }
+func (e silentExit) Is(target error) bool { return target == ErrSilent }
+
 // Steps are the phases of every command's Options: Complete fills in what the flags and the repo
 // imply, Validate checks it, Run does the work.
 type Steps interface {

@@ -2,7 +2,6 @@
 package validate
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -148,7 +147,7 @@ func (o *Options) Run() error {
 		opts.ChartCache = os.DirFS(o.ChartCache)
 	}
 	if !o.NoBase {
-		base, err := o.base(repo, rerr, root, cfg.Git.BaseBranch)
+		base, err := cmdutil.ResolveBase(repo, rerr, root, o.Base, cfg.Git.BaseBranch)
 		if err != nil {
 			return err
 		}
@@ -197,38 +196,4 @@ func (o *Options) Run() error {
 		return cmdutil.ErrSilent
 	}
 	return nil
-}
-
-// base resolves --base in repo (opened at root, with openErr), defaulting to the base branch
-// (git.baseBranch, else the default branch); nil when there is nothing to compare with.
-func (o *Options) base(repo *gitrepo.Repo, openErr error, root, configured string) (*gitrepo.Snapshot, error) {
-	if errors.Is(openErr, gitrepo.ErrNotRepo) {
-		if o.Base != "" {
-			return nil, cmdutil.FlagErrorf("--base %s: %s is not a git repository", o.Base, root)
-		}
-		return nil, nil
-	}
-	if openErr != nil {
-		return nil, openErr
-	}
-	rev := o.Base
-	if rev == "" {
-		if rev = configured; rev == "" {
-			if rev = repo.DefaultBranch(); rev == "" {
-				return nil, nil
-			}
-		}
-	}
-	snap, err := repo.Snapshot(rev)
-	if err != nil {
-		if o.Base == "" && configured == "" {
-			return nil, nil // an unborn default branch: nothing to compare with
-		}
-		if o.Base == "" {
-			return nil, fmt.Errorf("git.baseBranch %q: no such branch, tag or commit in this repo", configured)
-		}
-		return nil, cmdutil.FlagErrorf("--base %s: revision not found", o.Base)
-	}
-	snap.Ref = rev
-	return snap, nil
 }
