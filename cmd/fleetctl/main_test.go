@@ -109,6 +109,7 @@ func TestScript(t *testing.T) {
 			},
 			"snapshot":  snapshotCmd,
 			"unchanged": unchangedCmd,
+			"gitserve":  gitServeCmd,
 		},
 	})
 }

@@ -213,6 +213,8 @@ type Result struct {
 	// Branch and Commit are set when the write committed.
 	Branch string
 	Commit string
+	// Existing is the branch that already holds the change when the command ran again (NoOp).
+	Existing string
 	// Head is where HEAD was before the write.
 	Head gitrepo.HeadState
 	// Switched are the other working tree files that moving to the new branch changed (it starts
@@ -269,6 +271,7 @@ func (s *Session) Apply(p *Plan, author, committer gitrepo.Signature) (*Result, 
 				return nil, err
 			} else if same {
 				res.NoOp = fmt.Sprintf("branch %s already holds this change on %s", branch, s.Base)
+				res.Existing = branch
 				return res, nil
 			}
 			return nil, &BranchExistsError{Branch: branch}

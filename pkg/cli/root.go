@@ -17,6 +17,7 @@ import (
 	"github.com/fleetctl/fleetctl/pkg/cli/initcmd"
 	"github.com/fleetctl/fleetctl/pkg/cli/nodepool"
 	plancmd "github.com/fleetctl/fleetctl/pkg/cli/plan"
+	prcmd "github.com/fleetctl/fleetctl/pkg/cli/pr"
 	"github.com/fleetctl/fleetctl/pkg/cli/repair"
 	validatecmd "github.com/fleetctl/fleetctl/pkg/cli/validate"
 	versioncmd "github.com/fleetctl/fleetctl/pkg/cli/version"
@@ -62,6 +63,7 @@ offline, and commits each change to a new branch ready for a pull request.`,
 		nodepool.NewCmd(f),
 		validatecmd.NewCmd(f, nil),
 		plancmd.NewCmd(f, nil),
+		prcmd.NewCmd(f),
 		repair.NewCmd(f, nil),
 	)
 	root.SetOut(f.IO.Out)

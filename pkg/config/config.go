@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/fleetctl/fleetctl/pkg/spec"
@@ -53,7 +54,35 @@ type Git struct {
 	// BaseBranch is the branch new branches start from (and validate compares with); empty: the
 	// remote's default branch (origin/HEAD), else main, else master.
 	BaseBranch string `json:"baseBranch,omitempty"`
+	// Push pushes the new branch after every write, as --push does.
+	Push bool `json:"push"`
+	// Remote is the remote a push goes to.
+	Remote string `json:"remote"`
+	// Provider says which forge the remote is (github, gitlab, azuredevops, gitea) when its host is
+	// neither a known one nor in Hosts; FLEETCTL_GIT_PROVIDER sets it from the environment.
+	Provider string `json:"provider"`
+	// Hosts name the provider of self-hosted forges (GitHub Enterprise Server, GitLab, Azure
+	// DevOps Server, Gitea, Forgejo) by host, or host:port.
+	Hosts []ForgeHost `json:"hosts,omitempty"`
+	// PR is what --pr gives every pull request unless a flag says otherwise.
+	PR PRDefaults `json:"pr,omitempty"`
 }
+
+// ForgeHost is one entry of git.hosts: {host: git.example.com, provider: gitea}.
+type ForgeHost struct {
+	Host     string `json:"host"`
+	Provider string `json:"provider"`
+}
+
+// PRDefaults are the labels, reviewers and draft state of the pull requests fleetctl opens.
+type PRDefaults struct {
+	Labels    []string `json:"labels,omitempty"`
+	Reviewers []string `json:"reviewers,omitempty"`
+	Draft     bool     `json:"draft,omitempty"`
+}
+
+// Providers of pull requests (git.provider, git.hosts).
+var PRProviders = []string{"github", "gitlab", "azuredevops", "gitea"}
 
 // Chart says where the cluster chart lives and how Flux finds it.
 type Chart struct {
@@ -110,7 +139,7 @@ func Default() Config {
 				{Name: "work", Mode: "User", VMSize: "Standard_D8s_v5", OSType: "Linux", Min: intp(1), Max: intp(10), Zones: []string{"1", "2", "3"}},
 			},
 		},
-		Git: Git{BranchPrefix: "fleetctl"},
+		Git: Git{BranchPrefix: "fleetctl", Remote: "origin"},
 		Chart: Chart{
 			Path:      "./charts/aks-cluster",
 			SourceRef: SourceRef{Kind: "GitRepository", Name: "flux-system", Namespace: "flux-system"},
@@ -197,6 +226,21 @@ func (c Config) Validate() error {
 		if err := checkRelPath("paths.templates", c.Paths.Templates); err != nil {
 			return err
 		}
+	}
+	known := func(p string) bool { return slices.Contains(PRProviders, p) }
+	if c.Git.Provider != "" && !known(c.Git.Provider) {
+		return fmt.Errorf("configuration: git.provider %q: must be one of %s", c.Git.Provider, strings.Join(PRProviders, ", "))
+	}
+	for i, h := range c.Git.Hosts {
+		if h.Host == "" {
+			return fmt.Errorf("configuration: git.hosts[%d].host: must name a host, e.g. git.example.com", i)
+		}
+		if !known(h.Provider) {
+			return fmt.Errorf("configuration: git.hosts[%d] (%s): provider %q: must be one of %s", i, h.Host, h.Provider, strings.Join(PRProviders, ", "))
+		}
+	}
+	if c.Git.Remote == "" {
+		return fmt.Errorf("configuration: git.remote: must name a remote (default origin)")
 	}
 	if c.Git.BranchPrefix == "" || strings.ContainsAny(c.Git.BranchPrefix, " ~^:?*[\\") {
 		return fmt.Errorf("configuration: git.branchPrefix %q: must be a non-empty git ref component without spaces or ~^:?*[\\", c.Git.BranchPrefix)

@@ -31,6 +31,8 @@ type configData struct {
 	APIVersion, Kind, Location, KubernetesVersion, Namespace            render.Scalar
 	NetworkPlugin, NetworkPolicy, ServiceCIDR, SKUTier                  render.Scalar
 	CredentialsSecret, BranchPrefix, ChartPath, Interval                render.Scalar
+	Remote                                                              render.Scalar
+	Push                                                                bool
 	SourceKind, SourceName, SourceNamespace                             render.Scalar
 	ClustersPath, ManagementPath, InfraPath, FluxInstallPath, Templates render.Scalar
 	ClusterAPI, CAPZ, ASO, Flux                                         render.Scalar
@@ -46,7 +48,7 @@ func (f *Fleet) configFile(d skeletonData) ([]byte, error) {
 		KubernetesVersion: s(cfg.Defaults.KubernetesVersion), Namespace: s(cfg.Defaults.Namespace),
 		NetworkPlugin: s(cfg.Defaults.NetworkPlugin), NetworkPolicy: s(cfg.Defaults.NetworkPolicy),
 		ServiceCIDR: s(cfg.Defaults.ServiceCIDR), SKUTier: s(cfg.Defaults.SKUTier),
-		CredentialsSecret: s(cfg.Defaults.CredentialsSecret), BranchPrefix: s(cfg.Git.BranchPrefix),
+		CredentialsSecret: s(cfg.Defaults.CredentialsSecret), BranchPrefix: s(cfg.Git.BranchPrefix), Remote: s(cfg.Git.Remote), Push: cfg.Git.Push,
 		ChartPath: s(cfg.Chart.Path), Interval: s(cfg.Chart.Interval), SourceKind: s(cfg.Chart.SourceRef.Kind),
 		SourceName: s(cfg.Chart.SourceRef.Name), SourceNamespace: s(cfg.Chart.SourceRef.Namespace),
 		ClustersPath: s(cfg.Paths.Clusters), ManagementPath: s(cfg.Paths.Management), InfraPath: s(cfg.Paths.Infra),

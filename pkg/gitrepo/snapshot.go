@@ -335,3 +335,17 @@ func (s *Snapshot) dir(name string) fs.File {
 func sortEntries(es []fs.DirEntry) {
 	slices.SortFunc(es, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 }
+
+// CommitSubject returns the first line of the message of the commit rev names.
+func (r *Repo) CommitSubject(rev string) (string, error) {
+	h, err := r.ResolveCommit(rev)
+	if err != nil {
+		return "", err
+	}
+	c, err := object.GetCommit(r.store, plumbing.NewHash(h))
+	if err != nil {
+		return "", err
+	}
+	subject, _, _ := strings.Cut(c.Message, "\n")
+	return strings.TrimSpace(subject), nil
+}

@@ -181,7 +181,9 @@ func EnvVar(key string) string {
 }
 
 // envNotSettings are FLEETCTL_ variables that are not config keys but are read elsewhere.
-var envNotSettings = map[string]bool{change.PauseAtEnv: true, change.PauseFileEnv: true}
+var envNotSettings = map[string]bool{change.PauseAtEnv: true, change.PauseFileEnv: true,
+	// credentials of --push and --pr (never settings: a token does not belong in .fleetctl.yaml)
+	"FLEETCTL_GIT_TOKEN": true, "FLEETCTL_GIT_USERNAME": true, "FLEETCTL_SSH_KEY": true, "FLEETCTL_SSH_KEY_PASSPHRASE": true}
 
 // checkEnv reports a FLEETCTL_ variable that names no setting, with the closest one.
 func (f *Factory) checkEnv(known map[string]bool) error {

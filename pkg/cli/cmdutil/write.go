@@ -17,6 +17,13 @@ type WriteFlags struct {
 	NoCommit bool
 	Branch   string
 	From     string
+
+	// Push pushes the new branch (and only it) to git.remote; PR opens or updates its pull request.
+	Push      bool
+	PR        bool
+	Labels    []string
+	Reviewers []string
+	Draft     bool
 }
 
 // AddWriteFlags registers --dry-run, --no-commit, --branch and --from; defaultBranch describes the
@@ -27,10 +34,21 @@ func AddWriteFlags(cmd *cobra.Command, w *WriteFlags, defaultBranch string) {
 	fl.BoolVar(&w.NoCommit, "no-commit", false, "write the files in the working tree but do not branch or commit")
 	fl.StringVar(&w.Branch, "branch", "", "branch to create (default "+defaultBranch+")")
 	fl.StringVar(&w.From, "from", "", "revision the new branch starts from (default: the base branch: git.baseBranch, else origin's default branch, else main; HEAD for the current commit)")
+	fl.BoolVar(&w.Push, "push", false, "push the new branch, and only it, to git.remote (default origin); git.push: true in .fleetctl.yaml does it always")
+	fl.BoolVar(&w.PR, "pr", false, "push, then open the pull request against the base branch (or update the one the branch already has), with the plan as its body")
+	fl.StringArrayVar(&w.Labels, "label", nil, "label of the pull request (repeatable; default git.pr.labels)")
+	fl.StringArrayVar(&w.Reviewers, "reviewer", nil, "reviewer of the pull request (repeatable; default git.pr.reviewers)")
+	fl.BoolVar(&w.Draft, "draft", false, "open the pull request as a draft (default git.pr.draft)")
 }
 
 // Validate checks the write flags against each other and normalises --branch.
 func (w *WriteFlags) Validate() error {
+	if (w.Push || w.PR) && (w.DryRun || w.NoCommit) {
+		return FlagErrorf("--push and --pr publish a commit: they cannot be combined with --dry-run or --no-commit")
+	}
+	if (len(w.Labels) > 0 || len(w.Reviewers) > 0 || w.Draft) && !w.PR {
+		return FlagErrorf("--label, --reviewer and --draft describe the pull request: add --pr")
+	}
 	if w.DryRun && w.NoCommit {
 		return FlagErrorf("--dry-run and --no-commit: give one; --dry-run writes nothing at all")
 	}
@@ -84,6 +102,27 @@ func (w WriteFlags) RunWrite(f *Factory, command string, plan func(*ops.Client) 
 	if err != nil {
 		return err
 	}
-	printer.Write(f.IO.Out, f.IO.ErrOut, res, p)
-	return nil
+	branch := res.Branch
+	if branch == "" {
+		branch = res.Existing // the same change again: its branch, pushed and its PR updated
+	}
+	publish := branch != "" && !w.DryRun && !w.NoCommit && (w.Push || w.PR || fl.Config.Git.Push)
+	var next string
+	switch {
+	case publish && w.PR:
+		next = "review and merge the pull request"
+	case publish:
+		next = "open a pull request for the pushed branch (fleetctl pr open)"
+	}
+	printer.Write(f.IO.Out, f.IO.ErrOut, res, p, next)
+	if !publish {
+		return nil
+	}
+	base, err := BaseBranchName(repo, res.Base.Ref, fl.Config.Git.Remote)
+	if err != nil {
+		return err
+	}
+	title, _, _ := strings.Cut(p.Message, "\n")
+	return f.Publish(Publish{Repo: repo, Fleet: fl, Branch: branch, Base: base, Title: strings.TrimSpace(title),
+		PR: w.PR, Labels: w.Labels, Reviewers: w.Reviewers, Draft: w.Draft})
 }

@@ -10,8 +10,9 @@ import (
 )
 
 // Write reports what a write did: in a dry run the unified diff of every file (on out) and a
-// summary (on errOut); else the files, the base, the branch and the commit, and what to do next.
-func Write(out, errOut io.Writer, res *change.Result, p *change.Plan) {
+// summary (on errOut); else the files, the base, the branch and the commit, and what to do next:
+// publish, when set, is that step for a write that --push or --pr publishes.
+func Write(out, errOut io.Writer, res *change.Result, p *change.Plan, publish string) {
 	if res.NoOp != "" {
 		fmt.Fprintf(out, "nothing to change: %s\n", res.NoOp)
 		return
@@ -47,6 +48,12 @@ func Write(out, errOut io.Writer, res *change.Result, p *change.Plan) {
 			res.Head, n, plural(n, "file", "files"), res.Base.Ref, res.Base.Ref)
 	}
 	fmt.Fprintf(out, "branch   %s\ncommit   %s %s\n", res.Branch, res.Commit[:12], strings.SplitN(p.Message, "\n", 2)[0])
+	if publish != "" {
+		if p.Next != "" {
+			fmt.Fprintf(out, "next: %s; %s\n", publish, p.Next)
+		}
+		return
+	}
 	next := "then open a pull request"
 	if p.Next != "" {
 		next += "; " + p.Next
