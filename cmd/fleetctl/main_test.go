@@ -110,6 +110,7 @@ func TestScript(t *testing.T) {
 			"snapshot":  snapshotCmd,
 			"unchanged": unchangedCmd,
 			"gitserve":  gitServeCmd,
+			"sshserve":  sshServeCmd,
 		},
 	})
 }
