@@ -56,7 +56,8 @@ clean:
 # Real-engine end-to-end test (docs/e2e.md): builds etcd, kube-apiserver, kube-controller-manager and the
 # Flux controllers from the Go module proxy (hack/e2e/build) into E2E_CACHE, outside the clone so a fresh
 # clone reuses them, runs them on 127.0.0.1 and drives fleetctl through init, add, scale, upgrade, remove
-# and the defect corpus. Needs git. E2E_RUN picks steps, e.g. E2E_RUN=TestE2E/6-defects.
+# and the defect corpus, the public-style Flux layouts (with source-watcher), and a real Gitea forge for
+# --pr. Needs git and gcc (Gitea's sqlite). E2E_RUN picks steps, e.g. E2E_RUN=TestE2E/6-defects.
 E2E_CACHE ?= $(HOME)/.cache/fleetctl-e2e
 E2E_RUN ?= TestE2E
 E2E_TIMEOUT ?= 90m

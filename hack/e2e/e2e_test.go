@@ -29,6 +29,8 @@ var scenario = []scenarioStep{
 	{name: "5-remove", needs: "2-add-cluster", run: stepRemove},
 	{name: "6-defects", needs: "1-init", run: stepDefects},
 	{name: "7-layouts", run: stepLayouts},
+	{name: "8-forge", run: stepForge},
+	{name: "9-pr", needs: "1-init", run: stepPR},
 }
 
 type scenarioStep struct {

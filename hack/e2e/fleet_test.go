@@ -183,13 +183,21 @@ func reconcileNow(ctx context.Context, t *testing.T, gvr schema.GroupVersionReso
 	}
 }
 
-// waitSource waits until the GitRepository serves the artifact of sha.
+// waitSource waits until the GitRepository flux-system serves the artifact of sha.
 func waitSource(ctx context.Context, t *testing.T, sha string) {
 	t.Helper()
-	defer progress("GitRepository flux-system fetched %s", sha[:12])()
-	reconcileNow(ctx, t, gvrGitRepository, fluxNamespace, "flux-system")
+	waitGitRepository(ctx, t, fluxNamespace, "flux-system", sha, "source-controller", "git-http")
+}
+
+// waitGitRepository asks for a reconcile of the GitRepository ns/name on main
+// and waits until it is Ready with the artifact of sha; a failure shows the
+// logs of the components named.
+func waitGitRepository(ctx context.Context, t *testing.T, ns, name, sha string, logs ...string) {
+	t.Helper()
+	defer progress("GitRepository %s fetched %s", name, sha[:12])()
+	reconcileNow(ctx, t, gvrGitRepository, ns, name)
 	err := poll(ctx, waitTimeout, func(ctx context.Context) (bool, string, error) {
-		gr, err := get(ctx, env.mgmt.dyn, gvrGitRepository, fluxNamespace, "flux-system")
+		gr, err := get(ctx, env.mgmt.dyn, gvrGitRepository, ns, name)
 		if err != nil {
 			return false, err.Error(), nil
 		}
@@ -198,7 +206,7 @@ func waitSource(ctx context.Context, t *testing.T, sha string) {
 		return st == "True" && rev == revision(sha), fmt.Sprintf("Ready=%s %q artifact %s", st, msg, rev), nil
 	})
 	if err != nil {
-		t.Fatalf("GitRepository flux-system/flux-system did not fetch %s: %v%s", sha, err, env.logOf("source-controller", "git-http"))
+		t.Fatalf("GitRepository %s/%s did not fetch %s: %v%s", ns, name, sha, err, env.logOf(logs...))
 	}
 }
 

@@ -84,10 +84,14 @@ var gitEnv = []string{
 }
 
 // git runs git in dir and returns its trimmed stdout.
-func git(dir string, args ...string) (string, error) {
+func git(dir string, args ...string) (string, error) { return gitWithEnv(dir, nil, args...) }
+
+// gitWithEnv is git with extra environment variables (e.g. forge.authEnv),
+// which are not part of the error text.
+func gitWithEnv(dir string, extraEnv []string, args ...string) (string, error) {
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), gitEnv...)
+	cmd.Env = append(append(os.Environ(), gitEnv...), extraEnv...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {

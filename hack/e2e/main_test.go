@@ -38,6 +38,11 @@ type environment struct {
 	git        *gitServer
 	fleet      *fleetRepo
 
+	// The Gitea forge, started by the first step that needs it (requireForge).
+	forge     *forge
+	forgeErr  error
+	forgeOnce sync.Once
+
 	stopOnce sync.Once
 }
 

@@ -1,6 +1,6 @@
 // Package bins builds the real engines the e2e test runs (etcd, kube-apiserver,
-// kube-controller-manager and the Flux controllers) from the wrapper modules in
-// hack/e2e/build, and finds the CRDs the test installs. Built binaries are
+// kube-controller-manager, the Flux controllers and the Gitea forge) from the
+// wrapper modules in hack/e2e/build, and finds the CRDs the test installs. Built binaries are
 // cached under a directory outside the clone, keyed by everything that decides
 // their content, so a warm run builds nothing.
 package bins
@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"os"
 	"os/exec"
@@ -35,12 +36,26 @@ const (
 	CAPZModule       = "sigs.k8s.io/cluster-api-provider-azure@v1.21.0"
 )
 
+// GiteaVersion is the Gitea release the gitea wrapper builds; stamped into the binary.
+const GiteaVersion = "1.26.0"
+
 // component is one wrapper module under hack/e2e/build and the binaries it yields.
 type component struct {
 	dir     string            // folder under hack/e2e/build
 	bins    map[string]string // binary name -> main package
 	ldflags string
 	crdMods []string // modules (in the wrapper's build list) whose config/crd/bases hold CRDs
+	cgo     bool     // build with CGO_ENABLED=1 whatever the environment says
+	tags    string   // -tags
+	// assets are folders of a module in the wrapper's build list, copied
+	// into the cache entry next to the binaries (Gitea reads options/ and
+	// templates/ from disk at run time).
+	assets *assets
+}
+
+type assets struct {
+	mod  string   // module path
+	dirs []string // folders of the module, copied as they are
 }
 
 func components() []component {
@@ -66,6 +81,11 @@ func components() []component {
 			crdMods: []string{"github.com/fluxcd/helm-controller"}},
 		{dir: "source-watcher", bins: map[string]string{"source-watcher": "github.com/fluxcd/source-watcher/v2/cmd"},
 			crdMods: []string{"github.com/fluxcd/source-watcher/v2"}},
+		// Gitea's sqlite driver is mattn/go-sqlite3, which needs cgo.
+		{dir: "gitea", bins: map[string]string{"gitea": "code.gitea.io/gitea"},
+			cgo: true, tags: giteaTags,
+			ldflags: "-X main.Version=" + GiteaVersion + " -X 'main.Tags=" + giteaTags + "'",
+			assets:  &assets{mod: "code.gitea.io/gitea", dirs: []string{"options", "templates"}}},
 	}
 }
 
@@ -82,12 +102,19 @@ func DefaultCache() string {
 	return filepath.Join(dir, "fleetctl-e2e")
 }
 
-// Set is what Ensure yields: the path of every binary by name, and the CRD
-// folders to install, Flux first.
+const giteaTags = "sqlite sqlite_unlock_notify"
+
+// Set is what Ensure yields: the path of every binary by name, the CRD
+// folders to install, Flux first, and the cache folders that hold copied
+// module assets.
 type Set struct {
 	Bin     map[string]string `json:"bin"`
 	FluxCRD []string          `json:"fluxCRDDirs"`
 	CAPICRD []string          `json:"capiCRDDirs"` // CAPI core, then CAPZ
+	// Assets maps a wrapper (e.g. "gitea") to the cache folder holding the
+	// folders copied from its module (Gitea's STATIC_ROOT_PATH: options/,
+	// templates/).
+	Assets map[string]string `json:"assets"`
 }
 
 // Options of Ensure.
@@ -107,11 +134,17 @@ func Ensure(o Options) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	set := &Set{Bin: map[string]string{}}
+	set := &Set{Bin: map[string]string{}, Assets: map[string]string{}}
 	for _, c := range components() {
 		start := time.Now()
 		dir := filepath.Join(o.BuildDir, c.dir)
-		key, err := cacheKey(dir, c, toolchain)
+		tc := toolchain
+		if c.cgo {
+			if tc, err = cgoToolchain(toolchain); err != nil {
+				return nil, err
+			}
+		}
+		key, err := cacheKey(dir, c, tc)
 		if err != nil {
 			return nil, err
 		}
@@ -129,6 +162,9 @@ func Ensure(o Options) (*Set, error) {
 		}
 		for name := range c.bins {
 			set.Bin[name] = filepath.Join(out, name)
+		}
+		if c.assets != nil {
+			set.Assets[c.dir] = out
 		}
 		for _, mod := range c.crdMods {
 			mdir, err := goListModuleDir(dir, mod)
@@ -158,8 +194,26 @@ func Ensure(o Options) (*Set, error) {
 	return set, nil
 }
 
+// cgoToolchain turns the toolchain lines of goEnv (GOVERSION GOOS GOARCH
+// CGO_ENABLED) into those of a component always built with cgo: CGO_ENABLED
+// of the environment does not matter, the C compiler does.
+func cgoToolchain(toolchain string) (string, error) {
+	lines := strings.Split(toolchain, "\n")
+	cc, err := goEnv("CC")
+	if err != nil {
+		return "", err
+	}
+	ver, err := exec.Command(cc, "--version").Output()
+	if err != nil {
+		return "", fmt.Errorf("the C compiler %s (needed for cgo): %w", cc, err)
+	}
+	first, _, _ := strings.Cut(string(ver), "\n")
+	return strings.Join(append(lines[:len(lines)-1], "cgo 1", "cc "+cc+" "+strings.TrimSpace(first)), "\n"), nil
+}
+
 // cacheKey hashes what decides the binaries: the wrapper's go.mod and go.sum,
-// the packages, ldflags, Go version, target platform and cgo setting.
+// the packages, ldflags, Go version, target platform and cgo setting (and
+// for cgo components the C compiler), build tags and copied assets.
 func cacheKey(dir string, c component, toolchain string) (string, error) {
 	h := sha256.New()
 	for _, f := range []string{"go.mod", "go.sum"} {
@@ -174,6 +228,13 @@ func cacheKey(dir string, c component, toolchain string) (string, error) {
 	for _, name := range sortedKeys(c.bins) {
 		fmt.Fprintf(h, "bin %s %s\n", name, c.bins[name])
 	}
+	// Only components that use them hash these, so the others keep their keys.
+	if c.tags != "" {
+		fmt.Fprintf(h, "tags %q\n", c.tags)
+	}
+	if c.assets != nil {
+		fmt.Fprintf(h, "assets %s %q\n", c.assets.mod, c.assets.dirs)
+	}
 	return hex.EncodeToString(h.Sum(nil))[:16], nil
 }
 
@@ -185,16 +246,33 @@ func build(dir, out string, c component) error {
 	}
 	for _, name := range sortedKeys(c.bins) {
 		args := []string{"build", "-mod=readonly", "-o", filepath.Join(tmp, name)}
+		if c.tags != "" {
+			args = append(args, "-tags", c.tags)
+		}
 		if c.ldflags != "" {
 			args = append(args, "-ldflags", c.ldflags)
 		}
 		args = append(args, c.bins[name])
 		cmd := exec.Command("go", args...)
 		cmd.Dir = dir
+		if c.cgo {
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+		}
 		var buf bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &buf, &buf
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("building %s in %s (go %s): %w\n%s", name, dir, strings.Join(args, " "), err, buf.String())
+		}
+	}
+	if c.assets != nil {
+		mdir, err := goListModuleDir(dir, c.assets.mod)
+		if err != nil {
+			return err
+		}
+		for _, d := range c.assets.dirs {
+			if err := copyTree(filepath.Join(mdir, d), filepath.Join(tmp, d)); err != nil {
+				return fmt.Errorf("copying %s of %s: %w", d, c.assets.mod, err)
+			}
 		}
 	}
 	_ = os.RemoveAll(out)
@@ -246,6 +324,32 @@ func downloadModule(modVersion string) (string, error) {
 		return "", errors.Join(fmt.Errorf("go mod download %s: %s", modVersion, m.Error), err)
 	}
 	return m.Dir, nil
+}
+
+// copyTree copies the regular files and folders under src to dst, writable
+// (the module cache's files are read-only, the cache entry must be deletable).
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(target, 0o755)
+		case !d.Type().IsRegular():
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
 }
 
 func fileExists(p string) bool {
