@@ -82,6 +82,10 @@ func planCluster(name string, base, head *side) (*Cluster, error) {
 		return nil, nil // applied on neither side
 	}
 	c.Objects = diffObjects(b.objects, h.objects)
+	// The folder's own objects as Flux applies them (the HelmRelease, for one): the generated
+	// values ConfigMap is left out, its content is what the rendered objects above show.
+	folder := diffObjectSets(folderObjects(name, base, b), folderObjects(name, head, h))
+	c.Objects = append(c.Objects, folder...)
 	if len(c.Changes) == 0 && len(c.Objects) > 0 {
 		c.add(Change{Action: Update, Subject: "objects", Description: plural(len(c.Objects), "object changes", "objects change") + " in place (see the objects)"})
 	}
@@ -298,4 +302,34 @@ func nestedString(obj map[string]any, keys ...string) string {
 func nestedSlice(obj map[string]any, keys ...string) []any {
 	s, _ := nested(obj, keys...).([]any)
 	return s
+}
+
+// folderObjects builds a cluster's folder as Flux applies it, when the cluster is applied on that
+// side; the hash-suffixed values ConfigMap is dropped.
+func folderObjects(name string, s *side, cs clusterSide) []object {
+	if !cs.applied {
+		return nil
+	}
+	objs, _, err := buildDir(s.f.FS, s.f.ClusterDir(name))
+	if err != nil {
+		return nil // the chart above is the plan; validate reports a folder that does not build
+	}
+	out := objs[:0]
+	for _, o := range objs {
+		values := fleet.ValuesConfigMapName(name)
+		if o.kind == "ConfigMap" && strings.HasPrefix(o.name, values) {
+			continue
+		}
+		// A reference to it carries its content hash, which changes with every value: the
+		// values' effect is in the rendered objects, so the reference is compared without it.
+		for _, v := range nestedSlice(o.body, "spec", "valuesFrom") {
+			if m, ok := v.(map[string]any); ok {
+				if n, _ := m["name"].(string); strings.HasPrefix(n, values+"-") {
+					m["name"] = values
+				}
+			}
+		}
+		out = append(out, o)
+	}
+	return out
 }

@@ -62,6 +62,9 @@ var cases = []struct {
 	{name: "upgrade", change: func(t *testing.T, dir string, f *fleet.Fleet) {
 		edit(t, dir, "capi/clusters/atlantic-aks/values.yaml", "kubernetesVersion: v1.33.2", "kubernetesVersion: v1.34.1")
 	}},
+	{name: "helmrelease-only", change: func(t *testing.T, dir string, f *fleet.Fleet) {
+		edit(t, dir, "capi/clusters/atlantic-aks/helmrelease.yaml", `interval: "10m"`, `interval: "5m"`)
+	}},
 	{name: "infra", change: func(t *testing.T, dir string, f *fleet.Fleet) {
 		edit(t, dir, "infra/base/ingress-nginx.yaml", "interval: 30m", "interval: 15m")
 	}},

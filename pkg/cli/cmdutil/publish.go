@@ -104,7 +104,8 @@ func (f *Factory) Publish(p Publish) error {
 	}
 	body, err := f.planBody(p)
 	if err != nil {
-		return err
+		// The pull request still opens; the reviewer is told why the plan is missing.
+		body = fmt.Sprintf("fleetctl could not compute the plan of this change: %s\n\nRun `fleetctl validate` and `fleetctl plan` in a checkout of this branch.\n", err)
 	}
 	client, err := forge.NewClient(fr, creds.Token, &http.Client{Timeout: time.Minute})
 	if err != nil {
