@@ -107,7 +107,8 @@ func (f *Factory) Publish(p Publish) error {
 		// The pull request still opens; the reviewer is told why the plan is missing.
 		body = fmt.Sprintf("fleetctl could not compute the plan of this change: %s\n\nRun `fleetctl validate` and `fleetctl plan` in a checkout of this branch.\n", err)
 	}
-	client, err := forge.NewClient(fr, creds.Token, &http.Client{Timeout: time.Minute})
+	client, err := forge.NewClient(fr, creds.Token, &http.Client{Timeout: time.Minute},
+		forge.WithTokenSource(creds.TokenSource), forge.WithUserAgent("fleetctl/"+f.Build.Version))
 	if err != nil {
 		return err
 	}
@@ -181,7 +182,7 @@ func (f *Factory) ShowPR(repo *gitrepo.Repo, fl *fleet.Fleet, branch, base strin
 		return err
 	}
 	form := fr.NewPullRequestURL(branch, base, "")
-	token, _ := forge.Token(fr.Provider, f.Getenv)
+	token, source := forge.Token(fr.Provider, f.Getenv)
 	if token == "" {
 		if urlOnly {
 			fmt.Fprintln(f.IO.Out, form)
@@ -190,7 +191,8 @@ func (f *Factory) ShowPR(repo *gitrepo.Repo, fl *fleet.Fleet, branch, base strin
 		return fmt.Errorf("no token in %s to ask %s about pull requests; the form that opens one: %s",
 			strings.Join(forge.TokenVars(fr.Provider), " or "), fr.Host, form)
 	}
-	client, err := forge.NewClient(fr, token, &http.Client{Timeout: time.Minute})
+	client, err := forge.NewClient(fr, token, &http.Client{Timeout: time.Minute},
+		forge.WithTokenSource(source), forge.WithUserAgent("fleetctl/"+f.Build.Version))
 	if err != nil {
 		return err
 	}
