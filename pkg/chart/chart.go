@@ -23,7 +23,8 @@ import (
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/engine"
 	"helm.sh/helm/v3/pkg/ignore"
-	"sigs.k8s.io/yaml"
+
+	"github.com/fleetctl/fleetctl/pkg/apijson"
 )
 
 // Chart is a loaded chart together with its compiled values schema. It is
@@ -269,8 +270,8 @@ func decodeDocuments(s string) ([]map[string]any, error) {
 		if strings.TrimSpace(stripComments(part)) == "" {
 			continue
 		}
-		var m map[string]any
-		if err := yaml.Unmarshal([]byte(part), &m); err != nil {
+		m, err := apijson.DecodeObject([]byte(part))
+		if err != nil {
 			return nil, fmt.Errorf("document %d: %w", i+1, err)
 		}
 		if m == nil {

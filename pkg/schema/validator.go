@@ -21,13 +21,14 @@ import (
 	metavalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	k8sschema "k8s.io/apimachinery/pkg/runtime/schema"
-	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	celconfig "k8s.io/apiserver/pkg/apis/cel"
 	"k8s.io/apiserver/pkg/features"
 	utilfeature "k8s.io/apiserver/pkg/util/feature"
 	openapierrors "k8s.io/kube-openapi/pkg/validation/errors"
 	"k8s.io/kube-openapi/pkg/validation/validate"
+
+	"github.com/fleetctl/fleetctl/pkg/apijson"
 )
 
 // FieldError is one validation error, as the API server would report it.
@@ -320,16 +321,9 @@ func blockingErrors(errs field.ErrorList) bool {
 }
 
 func normalize(obj map[string]any) (map[string]any, error) {
-	b, err := json.Marshal(obj)
+	u, err := apijson.Normalize(obj)
 	if err != nil {
 		return nil, fmt.Errorf("object cannot be encoded as JSON: %w", err)
-	}
-	var u map[string]any
-	if err := utiljson.Unmarshal(b, &u); err != nil {
-		return nil, err
-	}
-	if u == nil {
-		u = map[string]any{}
 	}
 	return u, nil
 }

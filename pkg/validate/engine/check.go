@@ -17,6 +17,7 @@ import (
 	kyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 
+	"github.com/fleetctl/fleetctl/pkg/apijson"
 	"github.com/fleetctl/fleetctl/pkg/chart"
 	"github.com/fleetctl/fleetctl/pkg/config"
 	"github.com/fleetctl/fleetctl/pkg/fleet"
@@ -112,8 +113,8 @@ func splitDocuments(content []byte) ([]map[string]any, error) {
 		if err != nil {
 			return nil, err
 		}
-		var m map[string]any
-		if err := yaml.Unmarshal(doc, &m); err != nil {
+		m, err := apijson.DecodeObject(doc)
+		if err != nil {
 			return nil, err
 		}
 		out = append(out, m)
@@ -136,22 +137,23 @@ func (c *checker) checkSecrets(p string) {
 	c.col.add(c.secrets.Scan(p, content)...)
 }
 
-// checkFile checks one repo file outside cluster folders, or inside one.
-func (c *checker) checkFile(p string) {
+// checkFile checks one repo file outside cluster folders, or inside one, and returns what it read
+// (nil when the file cannot be used further).
+func (c *checker) checkFile(p string) *parsed {
 	pf, ok := c.readFile(p)
 	c.col.checked(p)
 	if !ok {
-		return
+		return nil
 	}
 	if path.Base(p) == config.FileName && path.Dir(p) == "." {
 		if _, err := config.Decode(p, pf.content); err != nil {
 			c.col.add(validate.Finding{Severity: validate.Error, Rule: validate.RuleConfigInvalid, File: p, Message: oneLine(err.Error()),
 				Fix: "fix .fleetctl.yaml: apiVersion " + config.APIVersion + ", kind " + config.Kind + ", known keys only"})
 		}
-		return
+		return pf
 	}
 	if notObjects[path.Base(p)] || strings.HasPrefix(p, c.opts.Fleet.ChartDir()+"/") {
-		return
+		return pf
 	}
 	for i, doc := range pf.docs {
 		if len(doc) == 0 {
@@ -159,6 +161,7 @@ func (c *checker) checkFile(p string) {
 		}
 		c.checkObject(pf, i, doc)
 	}
+	return pf
 }
 
 func (c *checker) checkObject(pf *parsed, doc int, obj map[string]any) {
@@ -305,19 +308,28 @@ func (c *checker) summaryFacts(name string) *rules.Cluster {
 // clusterFacts reads the values of a cluster checked in full into the compact facts the fleet
 // rules need, reporting values that are not in the chart's shape; it also returns the file's content
 // for the chart render.
-func (c *checker) clusterFacts(name string, files []string) (*rules.Cluster, []byte) {
+//
+// read is values.yaml as the file check read it, or nil when that check could not use it.
+func (c *checker) clusterFacts(name string, files []string, read *parsed) (*rules.Cluster, *parsed) {
 	f := c.opts.Fleet
 	dir := f.ClusterDir(name)
 	valuesPath := path.Join(dir, fleet.ValuesFile)
-	content, err := fs.ReadFile(f.FS, valuesPath)
-	if err != nil {
-		// A folder of plain manifests (no values.yaml): its objects are checked file by file, and
-		// there is no chart to render.
-		return nil, nil
+	if read == nil {
+		content, err := fs.ReadFile(f.FS, valuesPath)
+		if err != nil {
+			// A folder of plain manifests (no values.yaml): its objects are checked file by file, and
+			// there is no chart to render.
+			return nil, nil
+		}
+		ix, err := yamlpos.Parse(content)
+		if err != nil {
+			return &rules.Cluster{Name: name, Dir: dir, ValuesFile: valuesPath}, nil // reported by the file check
+		}
+		read = &parsed{path: valuesPath, content: content, index: ix}
 	}
-	ix, err := yamlpos.Parse(content)
-	if err != nil || len(ix.DuplicateKeys()) > 0 {
-		// a syntax error or a duplicate key, reported once by the file check
+	content, ix := read.content, read.index
+	if len(ix.DuplicateKeys()) > 0 {
+		// a duplicate key, reported once by the file check
 		return &rules.Cluster{Name: name, Dir: dir, ValuesFile: valuesPath}, nil
 	}
 	v, err := spec.DecodeValues(valuesPath, content)
@@ -341,7 +353,7 @@ func (c *checker) clusterFacts(name string, files []string) (*rules.Cluster, []b
 		facts.Values = s.Values
 		facts.Effective = s.Effective()
 	}
-	return facts, content
+	return facts, read
 }
 
 // inlineValues reads the cluster through fleet.LoadCluster when its HelmRelease sets spec.values
@@ -370,18 +382,21 @@ func (c *checker) inlineValues(name string, files []string) *fleet.ClusterSource
 
 // checkCluster runs every per-cluster check and returns its facts for the fleet rules.
 func (c *checker) checkCluster(name string, files []string) *rules.Cluster {
-	for _, p := range files {
-		c.checkFile(p)
-	}
 	f := c.opts.Fleet
 	dir := f.ClusterDir(name)
+	var values *parsed
+	for _, p := range files {
+		if pf := c.checkFile(p); p == path.Join(dir, fleet.ValuesFile) {
+			values = pf
+		}
+	}
 	if c.col.hasIn(dir, "yaml/") {
 		// kustomize would only repeat the YAML problem already reported for this folder
 	} else if err := f.CheckClusterBuild(name); err != nil {
 		c.col.add(validate.Finding{Severity: validate.Error, Rule: validate.RuleKustomizeBuild, File: path.Join(dir, fleet.KustomizationFile),
 			Message: oneLine(err.Error()), Fix: "fix the kustomization so the cluster folder builds and valuesFrom follows the values ConfigMap"})
 	}
-	facts, content := c.clusterFacts(name, files)
+	facts, values := c.clusterFacts(name, files, values)
 	if facts == nil {
 		return nil
 	}
@@ -389,12 +404,12 @@ func (c *checker) checkCluster(name string, files []string) *rules.Cluster {
 		return facts // values unreadable (already reported): the chart would only repeat it
 	}
 	c.col.add(rules.ClusterRules(*facts)...)
-	c.renderChart(facts, content)
+	c.renderChart(facts, values)
 	return facts
 }
 
 // renderChart renders the cluster chart with the cluster's values and validates every object.
-func (c *checker) renderChart(facts *rules.Cluster, content []byte) {
+func (c *checker) renderChart(facts *rules.Cluster, values *parsed) {
 	f := c.opts.Fleet
 	ch, err := f.Chart()
 	if err != nil {
@@ -405,8 +420,12 @@ func (c *checker) renderChart(facts *rules.Cluster, content []byte) {
 		return
 	}
 	vals := facts.Effective
-	if vals == nil {
-		if err := yaml.Unmarshal(content, &vals); err != nil {
+	switch {
+	case vals != nil:
+	case len(values.docs) == 1 && values.docs[0] != nil:
+		vals = values.docs[0] // decoded by the file check, and not used by anything after it
+	default:
+		if err := yaml.Unmarshal(values.content, &vals); err != nil {
 			return // reported by the file check
 		}
 	}
@@ -430,12 +449,12 @@ func (c *checker) renderChart(facts *rules.Cluster, content []byte) {
 		return
 	}
 	c.col.count(0, len(objs))
-	values := valueLines(content)
+	lines := valueLines(values.content)
 	for _, o := range objs {
 		for _, fd := range c.validateObject(o.Object, "") {
 			fd.File = facts.ValuesFile
 			fd.Template = o.Template
-			fd.Line = values[valueAt(o.Object, fd.Field)]
+			fd.Line = lines[valueAt(o.Object, fd.Field)]
 			c.col.add(fd)
 		}
 	}
