@@ -219,6 +219,9 @@ func (n Network) validate(scope string) error {
 	if svc.Bits() > 28 || svc.Bits() < 12 {
 		return fieldErr(scope, "service cidr", n.ServiceCIDR, "prefix length must be between /12 and /28 (AKS)")
 	}
+	if r, ok := ReservedOverlap(svc); ok {
+		return fieldErr(scope, "service cidr", n.ServiceCIDR, fmt.Sprintf("must not overlap %s, which AKS reserves", r))
+	}
 	dns, err := netip.ParseAddr(n.DNSServiceIP)
 	if err != nil || !dns.Is4() {
 		return fieldErr(scope, "dns service ip", n.DNSServiceIP, "must be an IPv4 address")
@@ -237,8 +240,31 @@ func (n Network) validate(scope string) error {
 		if pod.Overlaps(svc) {
 			return fieldErr(scope, "pod cidr", n.PodCIDR, fmt.Sprintf("must not overlap the service cidr %s", svc))
 		}
+		if r, ok := ReservedOverlap(pod); ok {
+			return fieldErr(scope, "pod cidr", n.PodCIDR, fmt.Sprintf("must not overlap %s, which AKS reserves", r))
+		}
 	}
 	return nil
+}
+
+// ReservedCIDRs are the ranges AKS refuses for a cluster's service CIDR and pod CIDR (link-local,
+// the ranges AKS keeps for its own components, and the documentation range), from the AKS
+// networking docs ("Configure Azure CNI Overlay networking", "Use kubenet networking").
+var ReservedCIDRs = []netip.Prefix{
+	netip.MustParsePrefix("169.254.0.0/16"),
+	netip.MustParsePrefix("172.30.0.0/16"),
+	netip.MustParsePrefix("172.31.0.0/16"),
+	netip.MustParsePrefix("192.0.2.0/24"),
+}
+
+// ReservedOverlap is the reserved range p overlaps, if any.
+func ReservedOverlap(p netip.Prefix) (netip.Prefix, bool) {
+	for _, r := range ReservedCIDRs {
+		if p.Overlaps(r) {
+			return r, true
+		}
+	}
+	return netip.Prefix{}, false
 }
 
 // ParseCIDR parses an IPv4 CIDR that must be written in canonical form (10.0.0.0/16, not 10.0.0.1/16).

@@ -52,6 +52,19 @@ func TestClusterValidate(t *testing.T) {
 		{"dns ip syntax", func(c *Cluster) { c.Network.DNSServiceIP = "ten" }, "must be an IPv4 address"},
 		{"pod cidr overlap", func(c *Cluster) { c.Network.PodCIDR = "10.0.128.0/17" }, `pod cidr "10.0.128.0/17": must not overlap`},
 		{"pod cidr ok", func(c *Cluster) { c.Network.PodCIDR = "192.168.0.0/16" }, ""},
+		{"service cidr link-local", func(c *Cluster) {
+			c.Network.ServiceCIDR, c.Network.DNSServiceIP = "169.254.0.0/16", "169.254.0.10"
+		}, `service cidr "169.254.0.0/16": must not overlap 169.254.0.0/16, which AKS reserves`},
+		{"service cidr around a reserved range", func(c *Cluster) {
+			c.Network.ServiceCIDR, c.Network.DNSServiceIP = "172.16.0.0/12", "172.16.0.10"
+		}, "must not overlap 172.30.0.0/16"},
+		{"service cidr inside a reserved range", func(c *Cluster) {
+			c.Network.ServiceCIDR, c.Network.DNSServiceIP = "172.31.16.0/20", "172.31.16.10"
+		}, "must not overlap 172.31.0.0/16"},
+		{"service cidr next to reserved ranges", func(c *Cluster) {
+			c.Network.ServiceCIDR, c.Network.DNSServiceIP = "172.29.0.0/16", "172.29.0.10"
+		}, ""},
+		{"pod cidr documentation range", func(c *Cluster) { c.Network.PodCIDR = "192.0.0.0/16" }, `pod cidr "192.0.0.0/16": must not overlap 192.0.2.0/24, which AKS reserves`},
 		{"credentials", func(c *Cluster) { c.CredentialsSecret = "Bad_Secret" }, `credentials secret "Bad_Secret"`},
 		{"infra path", func(c *Cluster) { c.Flux.InfraPath = "../x" }, `infra path "../x"`},
 		{"interval", func(c *Cluster) { c.Flux.Interval = "soon" }, `flux interval "soon"`},

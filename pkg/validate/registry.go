@@ -61,6 +61,7 @@ const (
 	RuleDNSServiceIPReserved  = "aks/dns-service-ip-reserved"
 	RuleServiceDNSPair        = "aks/service-cidr-dns-ip-pair"
 	RulePodCIDROverlapService = "aks/pod-cidr-overlaps-service-cidr"
+	RuleReservedCIDR          = "aks/reserved-cidr"
 	RuleWindowsNeedsAzureCNI  = "aks/windows-needs-azure-cni"
 	RulePoolObjectNameLength  = "aks/pool-object-name-too-long"
 	RuleKubernetesVersion     = "aks/kubernetes-version-format"
@@ -69,7 +70,6 @@ const (
 	RuleDuplicateName          = "fleet/duplicate-cluster-name"
 	RuleDuplicateResourceGroup = "fleet/duplicate-resource-group"
 	RuleDuplicateDNSPrefix     = "fleet/duplicate-dns-prefix"
-	RuleCIDROverlap            = "fleet/cidr-overlap"
 	RuleFolderNameMismatch     = "fleet/folder-name-mismatch"
 	RuleListedMissing          = "fleet/listed-folder-missing"
 	RuleFolderNotListed        = "fleet/folder-not-listed"
@@ -156,6 +156,7 @@ var Rules = []Rule{
 	{RuleDNSServiceIPReserved, Error, "network.dnsServiceIP must not be the first or second address of the service CIDR.", false},
 	{RuleServiceDNSPair, Warning, "network.serviceCidr and network.dnsServiceIP should be set together; the chart default of the other one may not fit.", false},
 	{RulePodCIDROverlapService, Error, "network.podCidr must not overlap network.serviceCidr.", true},
+	{RuleReservedCIDR, Error, "network.serviceCidr and network.podCidr must not overlap the ranges AKS reserves (169.254.0.0/16, 172.30.0.0/16, 172.31.0.0/16, 192.0.2.0/24).", true},
 	{RuleWindowsNeedsAzureCNI, Warning, "Windows node pools need network plugin azure (kubenet does not support them).", false},
 	{RulePoolObjectNameLength, Error, "The object name <cluster>-<pool> of each node pool must be at most 63 characters.", false},
 	{RuleKubernetesVersion, Error, "kubernetesVersion must be v<major>.<minor>.<patch> without leading zeros.", false},
@@ -164,7 +165,6 @@ var Rules = []Rule{
 	{RuleDuplicateName, Error, "Cluster names must be unique across the fleet (case-insensitive).", false},
 	{RuleDuplicateResourceGroup, Error, "Each cluster owns its resource group: no two clusters may share one (case-insensitive).", true},
 	{RuleDuplicateDNSPrefix, Warning, "DNS prefixes should be unique across the fleet (case-insensitive).", true},
-	{RuleCIDROverlap, Warning, "Service and pod CIDRs of different clusters overlap; clusters that will be peered must not overlap.", true},
 	{RuleFolderNameMismatch, Warning, "A cluster folder should be named after the cluster (values name).", false},
 	{RuleListedMissing, Error, "A cluster listed in capi/clusters/kustomization.yaml has no folder.", true},
 	{RuleFolderNotListed, Error, "A cluster folder is not listed in capi/clusters/kustomization.yaml, so Flux never applies it.", true},

@@ -101,6 +101,11 @@ func networkRules(c Cluster) []validate.Finding {
 				fmt.Sprintf("network.serviceCidr %q has host bits set; its network is %s", n.ServiceCIDR, svc),
 				fmt.Sprintf("write %s", svc)))
 		}
+		if r, ok := spec.ReservedOverlap(svc); ok {
+			out = append(out, c.at(validate.RuleReservedCIDR, "network.serviceCidr",
+				fmt.Sprintf("network.serviceCidr %s overlaps %s, which AKS reserves; AKS refuses the cluster", svc, r),
+				"choose a private range outside 169.254.0.0/16, 172.30.0.0/16, 172.31.0.0/16 and 192.0.2.0/24, e.g. 10.0.0.0/16 (immutable: decide before creating the cluster)"))
+		}
 		if b := svc.Bits(); b < 12 || b > 28 {
 			out = append(out, c.at(validate.RuleServiceCIDRSize, "network.serviceCidr",
 				fmt.Sprintf("network.serviceCidr %q is a /%d; AKS takes a service CIDR from /12 to /28", n.ServiceCIDR, b),
@@ -134,6 +139,11 @@ func networkRules(c Cluster) []validate.Finding {
 			out = append(out, c.at(validate.RuleCIDRHostBits, "network.podCidr",
 				fmt.Sprintf("network.podCidr %q has host bits set; its network is %s", n.PodCIDR, pod),
 				fmt.Sprintf("write %s", pod)))
+		}
+		if r, ok := spec.ReservedOverlap(pod); ok {
+			out = append(out, c.at(validate.RuleReservedCIDR, "network.podCidr",
+				fmt.Sprintf("network.podCidr %s overlaps %s, which AKS reserves; AKS refuses the cluster", pod, r),
+				"choose a private range outside 169.254.0.0/16, 172.30.0.0/16, 172.31.0.0/16 and 192.0.2.0/24, e.g. 192.168.0.0/16 (immutable: decide before creating the cluster)"))
 		}
 		if svcOK && pod.Overlaps(svc) {
 			out = append(out, c.at(validate.RulePodCIDROverlapService, "network.podCidr",

@@ -64,6 +64,10 @@ func clusterCases() []clusterCase {
 		{"pod cidr inside service cidr", net(func(n *spec.NetworkValues) { n.PodCIDR = "10.0.128.0/17" }), []string{validate.RulePodCIDROverlapService}},
 		{"pod cidr around service cidr", net(func(n *spec.NetworkValues) { n.PodCIDR = "10.0.0.0/8" }), []string{validate.RulePodCIDROverlapService}},
 		{"pod cidr host bits", net(func(n *spec.NetworkValues) { n.PodCIDR = "10.244.1.0/16" }), []string{validate.RuleCIDRHostBits}},
+		{"pod cidr reserved", net(func(n *spec.NetworkValues) { n.PodCIDR = "169.254.0.0/16" }), []string{validate.RuleReservedCIDR}},
+		{"service cidr reserved", net(func(n *spec.NetworkValues) { n.ServiceCIDR, n.DNSServiceIP = "172.30.0.0/16", "172.30.0.10" }), []string{validate.RuleReservedCIDR}},
+		{"service cidr around reserved", net(func(n *spec.NetworkValues) { n.ServiceCIDR, n.DNSServiceIP = "172.16.0.0/12", "172.16.0.10" }), []string{validate.RuleReservedCIDR}},
+		{"service cidr beside reserved", net(func(n *spec.NetworkValues) { n.ServiceCIDR, n.DNSServiceIP = "172.29.0.0/16", "172.29.0.10" }), nil},
 
 		{"windows with kubenet", func(v *spec.Values) {
 			v.Network.Plugin = "kubenet"

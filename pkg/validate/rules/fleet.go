@@ -3,7 +3,6 @@ package rules
 import (
 	"cmp"
 	"fmt"
-	"net/netip"
 	"path"
 	"slices"
 	"strings"
@@ -42,7 +41,6 @@ func FleetRules(clusters []Cluster, listed []string, folders []string, listFile 
 				"keep folder and name the same: rename the folder (and its entry in the cluster list) or the cluster"))
 		}
 	}
-	out = append(out, cidrOverlaps(clusters)...)
 	out = append(out, listRules(listed, folders, listFile)...)
 	validate.Sort(out)
 	return out
@@ -96,100 +94,6 @@ func uniqueRule(clusters []Cluster, rule, field, what string, key func(Cluster) 
 			}
 			out = append(out, c.at(rule, field, msg, fix))
 		}
-	}
-	return out
-}
-
-// cidrRange is one service or pod CIDR of one cluster.
-type cidrRange struct {
-	p       netip.Prefix
-	last    netip.Addr
-	cluster int
-	field   string
-}
-
-// lastAddr is the last address of p.
-func lastAddr(p netip.Prefix) netip.Addr {
-	if p.Addr().Is4() {
-		a := p.Addr().As4()
-		for i := p.Bits(); i < 32; i++ {
-			a[i/8] |= 0x80 >> (i % 8)
-		}
-		return netip.AddrFrom4(a)
-	}
-	a := p.Addr().As16()
-	for i := p.Bits(); i < 128; i++ {
-		a[i/8] |= 0x80 >> (i % 8)
-	}
-	return netip.AddrFrom16(a)
-}
-
-// cidrOverlaps finds CIDRs of different clusters that overlap with a sort and a sweep. Two CIDRs
-// overlap exactly when one contains the other, so, sorted by first address and then widest first,
-// every range that starts before the widest range seen so far ends lies inside that range (its
-// root). Each such range is reported once, naming its root; each root is reported once, naming the
-// first range inside it and how many more there are. That is O(n log n) work and O(n) findings,
-// even when every cluster uses the same default CIDR.
-func cidrOverlaps(clusters []Cluster) []validate.Finding {
-	ranges := make([]cidrRange, 0, 2*len(clusters))
-	for i, c := range clusters {
-		n := c.network()
-		for _, r := range []struct{ field, s string }{{"network.serviceCidr", n.ServiceCIDR}, {"network.podCidr", n.PodCIDR}} {
-			if r.s == "" {
-				continue
-			}
-			p, err := netip.ParsePrefix(r.s)
-			if err != nil {
-				continue
-			}
-			p = p.Masked()
-			ranges = append(ranges, cidrRange{p: p, last: lastAddr(p), cluster: i, field: r.field})
-		}
-	}
-	slices.SortFunc(ranges, func(a, b cidrRange) int {
-		return cmp.Or(a.p.Addr().Compare(b.p.Addr()), cmp.Compare(a.p.Bits(), b.p.Bits()),
-			cmp.Compare(clusters[a.cluster].Name, clusters[b.cluster].Name),
-			cmp.Compare(clusters[a.cluster].ValuesFile, clusters[b.cluster].ValuesFile),
-			cmp.Compare(a.field, b.field))
-	})
-	describe := func(r cidrRange) string {
-		return fmt.Sprintf("%s %s of %s", r.field, r.p, clusters[r.cluster].label())
-	}
-	const fix = "if these clusters will ever be peered or share a network, give them CIDRs that do not overlap (the CIDRs are immutable: decide before creating the cluster)"
-	var out []validate.Finding
-	report := func(root int, first, inside int) {
-		if inside == 0 {
-			return
-		}
-		r := ranges[root]
-		c := clusters[r.cluster]
-		msg := fmt.Sprintf("%s %s overlaps %s", r.field, r.p, describe(ranges[first]))
-		if inside > 1 {
-			msg += fmt.Sprintf(" and %d more ranges of other clusters", inside-1)
-		}
-		out = append(out, c.at(validate.RuleCIDROverlap, r.field, msg, fix))
-	}
-	root, first, inside := -1, -1, 0
-	for i, r := range ranges {
-		if root >= 0 && r.p.Addr().Compare(ranges[root].last) <= 0 {
-			// r lies inside the root range.
-			if r.cluster == ranges[root].cluster {
-				continue // the same cluster's own overlap is a ClusterRules finding
-			}
-			if inside == 0 {
-				first = i
-			}
-			inside++
-			c := clusters[r.cluster]
-			out = append(out, c.at(validate.RuleCIDROverlap, r.field,
-				fmt.Sprintf("%s %s overlaps %s", r.field, r.p, describe(ranges[root])), fix))
-			continue
-		}
-		report(root, first, inside)
-		root, first, inside = i, -1, 0
-	}
-	if root >= 0 {
-		report(root, first, inside)
 	}
 	return out
 }

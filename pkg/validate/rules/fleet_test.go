@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"net/netip"
 	"strings"
 	"testing"
 
@@ -71,31 +70,19 @@ func fleetCases() []fleetCase {
 			fc("a", "a", "a-rg", "10.0.0.0/16", ""),
 			dnsPrefixed(fc("b", "b", "b-rg", "10.1.0.0/16", ""), "a"),
 		}, want: []string{validate.RuleDuplicateDNSPrefix, validate.RuleDuplicateDNSPrefix}},
+		// A service CIDR, and an overlay pod CIDR, exist only inside their cluster: AKS gives every
+		// cluster 10.0.0.0/16 unless told otherwise, and sharing one is not a finding.
 		{name: "same service cidr", clusters: []Cluster{
 			fc("a", "a", "a-rg", "10.0.0.0/16", ""),
 			fc("b", "b", "b-rg", "10.0.0.0/16", ""),
-		}, want: []string{validate.RuleCIDROverlap, validate.RuleCIDROverlap}},
+		}},
 		{name: "nested service cidrs", clusters: []Cluster{
 			fc("a", "a", "a-rg", "10.0.0.0/12", ""),
 			fc("b", "b", "b-rg", "10.1.0.0/16", ""),
-			fc("c", "c", "c-rg", "10.2.0.0/16", ""),
-			fc("d", "d", "d-rg", "10.16.0.0/16", ""),
-		}, want: []string{validate.RuleCIDROverlap, validate.RuleCIDROverlap, validate.RuleCIDROverlap}},
-		{name: "pod cidr against another service cidr", clusters: []Cluster{
-			fc("a", "a", "a-rg", "10.0.0.0/16", "10.244.0.0/16"),
-			fc("b", "b", "b-rg", "10.244.0.0/16", ""),
-		}, want: []string{validate.RuleCIDROverlap, validate.RuleCIDROverlap}},
+		}},
 		{name: "same pod cidr", clusters: []Cluster{
 			fc("a", "a", "a-rg", "10.0.0.0/16", "10.244.0.0/16"),
 			fc("b", "b", "b-rg", "10.1.0.0/16", "10.244.0.0/16"),
-		}, want: []string{validate.RuleCIDROverlap, validate.RuleCIDROverlap}},
-		{name: "overlap inside one cluster is not a fleet finding", clusters: []Cluster{
-			fc("a", "a", "a-rg", "10.0.0.0/16", "10.0.0.0/8"),
-			fc("b", "b", "b-rg", "172.16.0.0/16", ""),
-		}},
-		{name: "adjacent cidrs", clusters: []Cluster{
-			fc("a", "a", "a-rg", "10.0.0.0/16", "10.2.0.0/16"),
-			fc("b", "b", "b-rg", "10.1.0.0/16", "10.3.0.0/16"),
 		}},
 		{name: "unparsable cidr ignored", clusters: []Cluster{
 			fc("a", "a", "a-rg", "bogus", ""),
@@ -125,33 +112,12 @@ func TestFleetRules(t *testing.T) {
 }
 
 func TestFleetRulesMessages(t *testing.T) {
-	clusters := []Cluster{
-		fc("a", "a", "a-rg", "10.0.0.0/12", ""),
-		fc("b", "b", "b-rg", "10.1.0.0/16", ""),
-		fc("c", "c", "c-rg", "10.2.0.0/16", ""),
-	}
-	got := FleetRules(clusters, []string{"a", "b", "c"}, []string{"a", "b", "c"}, listFile)
-	expectRules(t, got, validate.RuleCIDROverlap, validate.RuleCIDROverlap, validate.RuleCIDROverlap)
-	msgs := map[string]string{}
-	for _, f := range got {
-		msgs[f.File] = f.Message
-		if f.Severity != "warning" || f.Field != "network.serviceCidr" {
-			t.Errorf("%+v", f)
-		}
-	}
-	if m := msgs["capi/clusters/a/values.yaml"]; !strings.Contains(m, "10.1.0.0/16 of capi/clusters/b") || !strings.Contains(m, "1 more") {
-		t.Errorf("root message: %s", m)
-	}
-	if m := msgs["capi/clusters/c/values.yaml"]; !strings.Contains(m, "10.2.0.0/16") || !strings.Contains(m, "10.0.0.0/12 of capi/clusters/a") {
-		t.Errorf("member message: %s", m)
-	}
-
 	// A large group of duplicates names three others and counts the rest.
 	var many []Cluster
 	for i := range 10 {
 		many = append(many, fc(fmt.Sprintf("c%d", i), fmt.Sprintf("c%d", i), "shared", fmt.Sprintf("10.%d.0.0/16", i), ""))
 	}
-	got = FleetRules(many, nil, nil, listFile)
+	got := FleetRules(many, nil, nil, listFile)
 	n := 0
 	for _, f := range got {
 		if f.Rule == validate.RuleDuplicateResourceGroup {
@@ -170,7 +136,7 @@ func TestFleetRulesMessages(t *testing.T) {
 }
 
 // syntheticFleet is n clusters with unique names, resource groups and service CIDRs, all sharing one
-// pod CIDR (the worst case for the overlap sweep's output), every one listed.
+// pod CIDR, every one listed.
 func syntheticFleet(n int) ([]Cluster, []string) {
 	clusters := make([]Cluster, n)
 	names := make([]string, n)
@@ -192,20 +158,5 @@ func BenchmarkFleetRules(b *testing.B) {
 				FleetRules(clusters, names, names, listFile)
 			}
 		})
-	}
-}
-
-func TestLastAddr(t *testing.T) {
-	for in, want := range map[string]string{
-		"10.0.0.0/16": "10.0.255.255",
-		"10.0.0.0/32": "10.0.0.0",
-		"0.0.0.0/0":   "255.255.255.255",
-		"10.0.0.0/12": "10.15.255.255",
-		"fd00::/64":   "fd00::ffff:ffff:ffff:ffff",
-		"fd00::1/128": "fd00::1",
-	} {
-		if got := lastAddr(netip.MustParsePrefix(in)).String(); got != want {
-			t.Errorf("lastAddr(%s) = %s, want %s", in, got, want)
-		}
 	}
 }
