@@ -28,6 +28,11 @@ func DecodeObject(doc []byte) (map[string]any, error) {
 		return m, nil
 	}
 	// The library's own path: its error messages, and the rare values not converted by hand.
+	return decodeRoundTrip(doc)
+}
+
+// decodeRoundTrip is the library's decoding, the result decodeDirect must equal.
+func decodeRoundTrip(doc []byte) (map[string]any, error) {
 	var m map[string]any
 	err := yaml.Unmarshal(doc, &m)
 	return m, err
@@ -81,15 +86,7 @@ func fromYAML(v any) (any, bool) {
 	case map[any]any:
 		return fromYAMLMap(t)
 	case []any:
-		out := make([]any, len(t))
-		for i, e := range t {
-			c, ok := fromYAML(e)
-			if !ok {
-				return nil, false
-			}
-			out[i] = c
-		}
-		return out, true
+		return convertSlice(t, fromYAML)
 	}
 	return nil, false
 }
@@ -104,6 +101,11 @@ func Normalize(obj map[string]any) (map[string]any, error) {
 	if out, ok := normalizeMap(obj); ok {
 		return out, nil
 	}
+	return normalizeRoundTrip(obj)
+}
+
+// normalizeRoundTrip is the JSON round trip itself, the result normalizeMap must equal.
+func normalizeRoundTrip(obj map[string]any) (map[string]any, error) {
 	b, err := json.Marshal(obj)
 	if err != nil {
 		return nil, err
@@ -167,15 +169,20 @@ func normalize(v any) (any, bool) {
 		if t == nil {
 			return nil, true
 		}
-		out := make([]any, len(t))
-		for i, e := range t {
-			c, ok := normalize(e)
-			if !ok {
-				return nil, false
-			}
-			out[i] = c
-		}
-		return out, true
+		return convertSlice(t, normalize)
 	}
 	return nil, false
+}
+
+// convertSlice converts every element of in with conv; ok is false as soon as one cannot be.
+func convertSlice(in []any, conv func(any) (any, bool)) (any, bool) {
+	out := make([]any, len(in))
+	for i, e := range in {
+		c, ok := conv(e)
+		if !ok {
+			return nil, false
+		}
+		out[i] = c
+	}
+	return out, true
 }

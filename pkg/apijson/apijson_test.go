@@ -1,12 +1,8 @@
 package apijson
 
 import (
-	"encoding/json"
 	"reflect"
 	"testing"
-
-	utiljson "k8s.io/apimachinery/pkg/util/json"
-	"sigs.k8s.io/yaml"
 )
 
 // seeds covers the YAML the decoders treat specially: YAML 1.1 booleans, numbers of every size and
@@ -45,32 +41,11 @@ var seeds = []string{
 	"? [1, 2]\n: complex key\n",
 }
 
-func reference(doc []byte) (map[string]any, error) {
-	var m map[string]any
-	err := yaml.Unmarshal(doc, &m)
-	return m, err
-}
-
-func referenceNormalize(obj map[string]any) (map[string]any, error) {
-	b, err := json.Marshal(obj)
-	if err != nil {
-		return nil, err
-	}
-	var u map[string]any
-	if err := utiljson.Unmarshal(b, &u); err != nil {
-		return nil, err
-	}
-	if u == nil {
-		u = map[string]any{}
-	}
-	return u, nil
-}
-
 // checkSame asserts DecodeObject and Normalize agree with the library round trips on doc: the
 // same value, or an error from both.
 func checkSame(t *testing.T, doc []byte) {
 	t.Helper()
-	want, wantErr := reference(doc)
+	want, wantErr := decodeRoundTrip(doc)
 	got, direct := decodeDirect(doc)
 	if !direct {
 		// DecodeObject hands the document to the library itself, whose result for keys that collide
@@ -83,7 +58,7 @@ func checkSame(t *testing.T, doc []byte) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("%q:\n got %#v\nwant %#v", doc, got, want)
 	}
-	wantN, wantErr := referenceNormalize(want)
+	wantN, wantErr := normalizeRoundTrip(want)
 	gotN, gotErr := Normalize(got)
 	if (wantErr == nil) != (gotErr == nil) {
 		t.Fatalf("%q: normalize error %v, library's %v", doc, gotErr, wantErr)
@@ -118,7 +93,7 @@ func TestNormalize(t *testing.T) {
 		{"invalid utf-8", map[string]any{"k": "\xff"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			want, wantErr := referenceNormalize(tc.in)
+			want, wantErr := normalizeRoundTrip(tc.in)
 			got, gotErr := Normalize(tc.in)
 			if (wantErr == nil) != (gotErr == nil) || !reflect.DeepEqual(got, want) {
 				t.Fatalf("got %#v (%v), want %#v (%v)", got, gotErr, want, wantErr)

@@ -306,7 +306,7 @@ func (c *checker) summaryFacts(name string) *rules.Cluster {
 }
 
 // clusterFacts reads the values of a cluster checked in full into the compact facts the fleet
-// rules need, reporting values that are not in the chart's shape; it also returns the file's content
+// rules need, reporting values that are not in the chart's shape; it also returns the file as read,
 // for the chart render.
 //
 // read is values.yaml as the file check read it, or nil when that check could not use it.
@@ -384,9 +384,10 @@ func (c *checker) inlineValues(name string, files []string) *fleet.ClusterSource
 func (c *checker) checkCluster(name string, files []string) *rules.Cluster {
 	f := c.opts.Fleet
 	dir := f.ClusterDir(name)
+	valuesPath := path.Join(dir, fleet.ValuesFile)
 	var values *parsed
 	for _, p := range files {
-		if pf := c.checkFile(p); p == path.Join(dir, fleet.ValuesFile) {
+		if pf := c.checkFile(p); p == valuesPath {
 			values = pf
 		}
 	}

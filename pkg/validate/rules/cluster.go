@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sort"
+	"strings"
 
 	"github.com/fleetctl/fleetctl/pkg/spec"
 	"github.com/fleetctl/fleetctl/pkg/validate"
@@ -91,6 +92,17 @@ func parseCIDR(s string) (p netip.Prefix, canonical, ok bool) {
 	return p.Masked(), p.Masked() == p, true
 }
 
+// reservedFix is the fix of an aks/reserved-cidr finding: the ranges to stay out of, and example.
+func reservedFix(example string) string {
+	ranges := make([]string, len(spec.ReservedCIDRs))
+	for i, r := range spec.ReservedCIDRs {
+		ranges[i] = r.String()
+	}
+	last := len(ranges) - 1
+	return fmt.Sprintf("choose a private range outside %s and %s, e.g. %s (immutable: decide before creating the cluster)",
+		strings.Join(ranges[:last], ", "), ranges[last], example)
+}
+
 func networkRules(c Cluster) []validate.Finding {
 	var out []validate.Finding
 	n := c.network()
@@ -104,7 +116,7 @@ func networkRules(c Cluster) []validate.Finding {
 		if r, ok := spec.ReservedOverlap(svc); ok {
 			out = append(out, c.at(validate.RuleReservedCIDR, "network.serviceCidr",
 				fmt.Sprintf("network.serviceCidr %s overlaps %s, which AKS reserves; AKS refuses the cluster", svc, r),
-				"choose a private range outside 169.254.0.0/16, 172.30.0.0/16, 172.31.0.0/16 and 192.0.2.0/24, e.g. 10.0.0.0/16 (immutable: decide before creating the cluster)"))
+				reservedFix("10.0.0.0/16")))
 		}
 		if b := svc.Bits(); b < 12 || b > 28 {
 			out = append(out, c.at(validate.RuleServiceCIDRSize, "network.serviceCidr",
@@ -143,7 +155,7 @@ func networkRules(c Cluster) []validate.Finding {
 		if r, ok := spec.ReservedOverlap(pod); ok {
 			out = append(out, c.at(validate.RuleReservedCIDR, "network.podCidr",
 				fmt.Sprintf("network.podCidr %s overlaps %s, which AKS reserves; AKS refuses the cluster", pod, r),
-				"choose a private range outside 169.254.0.0/16, 172.30.0.0/16, 172.31.0.0/16 and 192.0.2.0/24, e.g. 192.168.0.0/16 (immutable: decide before creating the cluster)"))
+				reservedFix("192.168.0.0/16")))
 		}
 		if svcOK && pod.Overlaps(svc) {
 			out = append(out, c.at(validate.RulePodCIDROverlapService, "network.podCidr",
