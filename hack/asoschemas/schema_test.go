@@ -110,15 +110,24 @@ func TestBundleShape(t *testing.T) {
 		name            string
 		served, storage bool
 	}
+	// The containerservice versions ASO v2.18 serves for each kind; the hub (storage) is
+	// v1api20250801's. v1api20250301 holds none of these kinds, MaintenanceConfiguration has no
+	// 2024-04-02-preview.
+	vs := func(names ...string) []ver {
+		var out []ver
+		for _, n := range names {
+			out = append(out, ver{n, true, false}, ver{n + "storage", true, n == "v1api20250801"})
+		}
+		return out
+	}
+	cs := vs("v1api20240402preview", "v1api20240901", "v1api20250801", "v20251002preview")
+	maint := vs("v1api20240901", "v1api20250801", "v20251002preview")
 	want := map[string][]ver{
 		"resources.azure.com/ResourceGroup": {
 			{"v1api20200601", true, false}, {"v1api20200601storage", true, true}},
-		"containerservice.azure.com/ManagedCluster": {
-			{"v1api20231001", true, false}, {"v1api20231001storage", true, false},
-			{"v1api20240901", true, false}, {"v1api20240901storage", true, true}},
-		"containerservice.azure.com/ManagedClustersAgentPool": {
-			{"v1api20231001", true, false}, {"v1api20231001storage", true, false},
-			{"v1api20240901", true, false}, {"v1api20240901storage", true, true}},
+		"containerservice.azure.com/ManagedCluster":           cs,
+		"containerservice.azure.com/ManagedClustersAgentPool": cs,
+		"containerservice.azure.com/MaintenanceConfiguration": maint,
 	}
 	if len(f.CRDs) != len(want) {
 		t.Errorf("%d CRDs, want %d", len(f.CRDs), len(want))
@@ -236,7 +245,7 @@ const armIDPattern = `(?i)(^(/subscriptions/([^/]+)(/resourcegroups/([^/]+))?)?/
 
 func TestAgentPoolSchema(t *testing.T) {
 	f := readBundle(t)
-	for _, version := range []string{"v1api20231001", "v1api20240901"} {
+	for _, version := range []string{"v1api20240901"} {
 		t.Run(version, func(t *testing.T) {
 			s := schemaOf(t, f, "containerservice.azure.com", "ManagedClustersAgentPool", version)
 			checkRequired(t, s, "spec", "owner")
@@ -279,7 +288,7 @@ func TestAgentPoolSchema(t *testing.T) {
 
 func TestManagedClusterSchema(t *testing.T) {
 	f := readBundle(t)
-	for _, version := range []string{"v1api20231001", "v1api20240901"} {
+	for _, version := range []string{"v1api20240901"} {
 		t.Run(version, func(t *testing.T) {
 			s := schemaOf(t, f, "containerservice.azure.com", "ManagedCluster", version)
 			checkRequired(t, s, "spec", "location", "owner")
@@ -288,10 +297,6 @@ func TestManagedClusterSchema(t *testing.T) {
 			// The 2024-09-01 API added networkPolicy "none" and nodeOSUpgradeChannel "SecurityPatch".
 			policies := []string{"azure", "calico", "cilium", "none"}
 			nodeOSChannels := []string{"NodeImage", "None", "SecurityPatch", "Unmanaged"}
-			if version == "v1api20231001" {
-				policies = []string{"azure", "calico", "cilium"}
-				nodeOSChannels = []string{"NodeImage", "None", "Unmanaged"}
-			}
 			cidr := `^([0-9]{1,3}\.){3}[0-9]{1,3}(\/([0-9]|[1-2][0-9]|3[0-2]))?$`
 			checkFacts(t, s, []fact{
 				{path: "spec.azureName", typ: "string", pattern: "^[a-zA-Z0-9]$|^[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]$", minLength: length(1), maxLength: length(63)},
@@ -442,9 +447,9 @@ spec:
 				"spec.count: Invalid value"},
 		},
 		{
-			name: "agent pool name too long", group: "containerservice.azure.com", kind: "ManagedClustersAgentPool", version: "v1api20231001",
+			name: "agent pool name too long", group: "containerservice.azure.com", kind: "ManagedClustersAgentPool", version: "v1api20240901",
 			yaml: `
-apiVersion: containerservice.azure.com/v1api20231001
+apiVersion: containerservice.azure.com/v1api20240901
 kind: ManagedClustersAgentPool
 metadata: {name: p}
 spec: {azureName: systempoolabcd, owner: {name: c}, mode: User}

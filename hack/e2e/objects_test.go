@@ -5,6 +5,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -31,7 +32,27 @@ type poolWant struct {
 	version      string // "" means the cluster's version
 }
 
-const infraAPI = "infrastructure.cluster.x-k8s.io/v1beta1"
+// infraGroup is the group v1beta2 references name (CAPI finds the version in the CRD's contract
+// labels).
+const infraGroup = "infrastructure.cluster.x-k8s.io"
+
+// storedAsWritten checks that the object at path is a v1beta2 reference as the
+// chart writes it: exactly apiGroup, kind and name, nothing pruned or added.
+func storedAsWritten(t *testing.T, obj *unstructured.Unstructured, path ...string) {
+	t.Helper()
+	if v := obj.GetAPIVersion(); v != "cluster.x-k8s.io/v1beta2" {
+		t.Errorf("%s %s: read back as %s, want cluster.x-k8s.io/v1beta2", obj.GetKind(), obj.GetName(), v)
+	}
+	ref, found, err := unstructured.NestedMap(obj.Object, path...)
+	if err != nil || !found {
+		t.Errorf("%s %s: %s missing (%v)", obj.GetKind(), obj.GetName(), strings.Join(path, "."), err)
+		return
+	}
+	keys := slices.Sorted(maps.Keys(ref))
+	if !slices.Equal(keys, []string{"apiGroup", "kind", "name"}) {
+		t.Errorf("%s %s: %s has keys %v, want exactly apiGroup, kind, name as written", obj.GetKind(), obj.GetName(), strings.Join(path, "."), keys)
+	}
+}
 
 // checkClusterObjects compares the CAPI and CAPZ objects on the management
 // API server with want, field by field.
@@ -40,12 +61,16 @@ func checkClusterObjects(ctx context.Context, t *testing.T, want clusterWant) {
 	ns, name := want.namespace, want.name
 	c := mustGet(ctx, t, gvrCluster, ns, name)
 	expect(t, c, want.serviceCIDR, "spec", "clusterNetwork", "services", "cidrBlocks", "0")
-	// CAPI v1.10 CRDs store v1beta1, so the refs keep their apiVersion (with
-	// v1beta2 storage and no conversion webhook it would be dropped).
-	expect(t, c, infraAPI, "spec", "controlPlaneRef", "apiVersion")
+	// CAPI v1.14 CRDs store v1beta2, the version the chart writes, so the
+	// objects are stored as written: read back at v1beta2, the refs hold the
+	// apiGroup the chart set and no apiVersion (a v1beta1 Cluster, with no
+	// conversion webhook, would have lost its refs' apiVersion to pruning).
+	storedAsWritten(t, c, "spec", "controlPlaneRef")
+	storedAsWritten(t, c, "spec", "infrastructureRef")
+	expect(t, c, infraGroup, "spec", "controlPlaneRef", "apiGroup")
 	expect(t, c, "AzureASOManagedControlPlane", "spec", "controlPlaneRef", "kind")
 	expect(t, c, name, "spec", "controlPlaneRef", "name")
-	expect(t, c, infraAPI, "spec", "infrastructureRef", "apiVersion")
+	expect(t, c, infraGroup, "spec", "infrastructureRef", "apiGroup")
 	expect(t, c, "AzureASOManagedCluster", "spec", "infrastructureRef", "kind")
 
 	ac := mustGet(ctx, t, gvrASOCluster, ns, name)
@@ -88,7 +113,8 @@ func checkClusterObjects(ctx context.Context, t *testing.T, want clusterWant) {
 		mp := mustGet(ctx, t, gvrMachinePool, ns, obj)
 		expect(t, mp, name, "spec", "clusterName")
 		expect(t, mp, version, "spec", "template", "spec", "version")
-		expect(t, mp, infraAPI, "spec", "template", "spec", "infrastructureRef", "apiVersion")
+		expect(t, mp, infraGroup, "spec", "template", "spec", "infrastructureRef", "apiGroup")
+		storedAsWritten(t, mp, "spec", "template", "spec", "infrastructureRef")
 		expect(t, mp, obj, "spec", "template", "spec", "infrastructureRef", "name")
 		ap := mustGet(ctx, t, gvrASOMachinePool, ns, obj)
 		expect(t, ap, pool, "spec", "resources", "0", "spec", "azureName")

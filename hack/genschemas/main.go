@@ -43,8 +43,16 @@ type module struct {
 // source-watcher the Flux 2.9.5 versions (v1.9.4, v1.2.5, v1.2.5, v2.2.4) answer 403, so they are
 // pinned at Flux 2.9.4's; their api modules are identical between the two (only go.mod changed).
 // ExternalArtifact (source.toolkit.fluxcd.io) ships with source-controller, not source-watcher.
+//
+// CAPI and CAPZ are pinned twice: the current set (CAPI v1.14, whose storage version is v1beta2, and
+// CAPZ v1.27, built on it) and the previous one (CAPI v1.10, storage v1beta1, and CAPZ v1.21). A
+// fleet's .fleetctl.yaml providers setting picks one version of each module (pkg/schema.For); the
+// previous set serves fleets that have not run `fleetctl providers upgrade` yet. CAPI v1.11 moved
+// its core CRDs from config/crd/bases to core/config/crd/bases.
 var modules = []module{
+	{"sigs.k8s.io/cluster-api", "v1.14.2", "core/config/crd/bases"},
 	{"sigs.k8s.io/cluster-api", "v1.10.10", "config/crd/bases"},
+	{"sigs.k8s.io/cluster-api-provider-azure", "v1.27.0", "config/crd/bases"},
 	{"sigs.k8s.io/cluster-api-provider-azure", "v1.21.0", "config/crd/bases"},
 	{"github.com/fluxcd/helm-controller", "v1.6.4", "config/crd/bases"},             // Flux 2.9.5
 	{"github.com/fluxcd/kustomize-controller", "v1.9.6", "config/crd/bases"},        // Flux 2.9 line after 2.9.5 (2.9.5 installs v1.9.5)
@@ -77,13 +85,24 @@ func run(out string) error {
 		if err != nil {
 			return fmt.Errorf("%s@%s: %w", m.Path, m.Version, err)
 		}
-		file, err := schemabundle.WriteFile(out, m.Path, m.Version, b)
+		file, err := schemabundle.WriteFile(out, m.Path, m.Version, b, pinnedVersions(m.Path)...)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "genschemas: wrote %s (%d bytes)\n", file, len(b))
 	}
 	return nil
+}
+
+// pinnedVersions lists every version of path that modules pins: writing one keeps the others.
+func pinnedVersions(path string) []string {
+	var vs []string
+	for _, m := range modules {
+		if m.Path == path {
+			vs = append(vs, m.Version)
+		}
+	}
+	return vs
 }
 
 // moduleDir returns the module cache folder of path@version, downloading the module if needed.

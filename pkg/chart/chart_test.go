@@ -76,8 +76,8 @@ func manifest(t testing.TB, objs []Object) []byte {
 
 func TestLoad(t *testing.T) {
 	c := loadChart(t)
-	if c.Name() != "aks-cluster" || c.Version() != "0.1.0" {
-		t.Errorf("chart %s-%s, want aks-cluster-0.1.0", c.Name(), c.Version())
+	if c.Name() != "aks-cluster" || c.Version() != "0.2.0" {
+		t.Errorf("chart %s-%s, want aks-cluster-0.2.0", c.Name(), c.Version())
 	}
 	if c.schema == nil {
 		t.Fatal("values.schema.json was not compiled")

@@ -9,8 +9,18 @@ import (
 
 // API versions and kinds fleetctl expects from the cluster chart.
 const (
-	CAPIAPIVersion      = "cluster.x-k8s.io/v1beta1"
-	CAPZAPIVersion      = "infrastructure.cluster.x-k8s.io/v1beta1"
+	// CAPIGroup is Cluster API's core group; its version is the fleet's contract (Contract*).
+	CAPIGroup = "cluster.x-k8s.io"
+	// ContractV1beta1 (CAPI up to v1.10 stores it) and ContractV1beta2 (from v1.11) are the Cluster
+	// API contracts the chart can render. v1beta2 references name an apiGroup, v1beta1 ones an
+	// apiVersion.
+	ContractV1beta1 = "v1beta1"
+	ContractV1beta2 = "v1beta2"
+	// CAPIAPIVersion is the apiVersion of the chart's Cluster and MachinePools under the current
+	// contract.
+	CAPIAPIVersion      = CAPIGroup + "/" + ContractV1beta2
+	CAPZGroup           = "infrastructure.cluster.x-k8s.io"
+	CAPZAPIVersion      = CAPZGroup + "/v1beta1"
 	KustomizeAPIVersion = "kustomize.toolkit.fluxcd.io/v1"
 
 	ResourceGroupAPIVersion = "resources.azure.com/v1api20200601"
@@ -48,11 +58,17 @@ var capzOwned = map[string][][]string{
 	},
 }
 
-// CheckShapes checks that a rendered cluster chart is the set of objects
+// CheckShapes checks a rendered cluster chart under the current Cluster API
+// contract (v1beta2); see CheckShapesFor.
+func CheckShapes(objs []Object, poolNames []string) error {
+	return CheckShapesFor(objs, poolNames, ContractV1beta2)
+}
+
+// CheckShapesFor checks that a rendered cluster chart is the set of objects
 // fleetctl expects for a cluster with the given node pools (Azure pool names,
-// in any order):
+// in any order) under a Cluster API contract (v1beta1 or v1beta2):
 //
-//   - exactly one Cluster (cluster.x-k8s.io/v1beta1), whose controlPlaneRef
+//   - exactly one Cluster (cluster.x-k8s.io/<contract>), whose controlPlaneRef
 //     and infrastructureRef name the one AzureASOManagedControlPlane and the
 //     one AzureASOManagedCluster (infrastructure.cluster.x-k8s.io/v1beta1);
 //   - the AzureASOManagedCluster embeds a ResourceGroup and the control plane
@@ -70,8 +86,8 @@ var capzOwned = map[string][][]string{
 //
 // It returns every problem found, one line each, joined with errors.Join, or
 // nil.
-func CheckShapes(objs []Object, poolNames []string) error {
-	s := &shapeCheck{}
+func CheckShapesFor(objs []Object, poolNames []string, contract string) error {
+	s := &shapeCheck{contract: contract}
 	s.run(objs, poolNames)
 	if len(s.problems) == 0 {
 		return nil
@@ -84,7 +100,36 @@ func CheckShapes(objs []Object, poolNames []string) error {
 }
 
 type shapeCheck struct {
+	contract string
 	problems []string
+}
+
+// refMatches reports whether a reference to a CAPZ object names it as the contract does: v1beta2
+// by apiGroup (CAPI looks the version up in the CRD's contract labels), v1beta1 by apiVersion.
+func (s *shapeCheck) refMatches(ref map[string]any, kind string) bool {
+	if str(ref, "kind") != kind {
+		return false
+	}
+	if s.contract == ContractV1beta1 {
+		return str(ref, "apiVersion") == CAPZAPIVersion
+	}
+	return str(ref, "apiGroup") == CAPZGroup
+}
+
+// refTarget describes what refMatches wants, for messages.
+func (s *shapeCheck) refTarget() string {
+	if s.contract == ContractV1beta1 {
+		return CAPZAPIVersion
+	}
+	return "apiGroup " + CAPZGroup
+}
+
+// refGot describes what a reference names, for messages.
+func (s *shapeCheck) refGot(ref map[string]any) string {
+	if s.contract == ContractV1beta1 {
+		return str(ref, "apiVersion")
+	}
+	return "apiGroup " + str(ref, "apiGroup")
 }
 
 func (s *shapeCheck) addf(format string, args ...any) {
@@ -97,8 +142,8 @@ func (s *shapeCheck) run(objs []Object, poolNames []string) {
 	byKind := map[string][]Object{}
 	namespaces := map[string]bool{}
 	expectedVersion := map[string]string{
-		KindCluster:                     CAPIAPIVersion,
-		KindMachinePool:                 CAPIAPIVersion,
+		KindCluster:                     CAPIGroup + "/" + s.contract,
+		KindMachinePool:                 CAPIGroup + "/" + s.contract,
 		KindAzureASOManagedCluster:      CAPZAPIVersion,
 		KindAzureASOManagedControlPlane: CAPZAPIVersion,
 		KindAzureASOManagedMachinePool:  CAPZAPIVersion,
@@ -112,7 +157,11 @@ func (s *shapeCheck) run(objs []Object, poolNames []string) {
 			continue
 		}
 		if o.APIVersion != want {
-			s.addf("%s: apiVersion %s, want %s", describe(o), o.APIVersion, want)
+			if apiGroup(o.APIVersion) == CAPIGroup {
+				s.addf("%s: apiVersion %s, want %s: the fleet targets the Cluster API %s contract (providers in .fleetctl.yaml)", describe(o), o.APIVersion, want, s.contract)
+			} else {
+				s.addf("%s: apiVersion %s, want %s", describe(o), o.APIVersion, want)
+			}
 		}
 		byKind[o.Kind] = append(byKind[o.Kind], o)
 	}
@@ -127,10 +176,10 @@ func (s *shapeCheck) run(objs []Object, poolNames []string) {
 	// Cluster references.
 	if okCluster {
 		if okCP {
-			s.checkRef(cluster, "spec.controlPlaneRef", CAPZAPIVersion, KindAzureASOManagedControlPlane, controlPlane.Name)
+			s.checkRef(cluster, "spec.controlPlaneRef", KindAzureASOManagedControlPlane, controlPlane.Name)
 		}
 		if okASOCluster {
-			s.checkRef(cluster, "spec.infrastructureRef", CAPZAPIVersion, KindAzureASOManagedCluster, asoCluster.Name)
+			s.checkRef(cluster, "spec.infrastructureRef", KindAzureASOManagedCluster, asoCluster.Name)
 		}
 	}
 
@@ -213,7 +262,7 @@ func (s *shapeCheck) exactlyOne(byKind map[string][]Object, kind string) (Object
 	return objs[0], true
 }
 
-func (s *shapeCheck) checkRef(o Object, field, apiVersion, kind, name string) {
+func (s *shapeCheck) checkRef(o Object, field, kind, name string) {
 	path := strings.Split(field, ".")
 	ref, _ := lookup(o.Object, path...)
 	m, _ := ref.(map[string]any)
@@ -221,8 +270,8 @@ func (s *shapeCheck) checkRef(o Object, field, apiVersion, kind, name string) {
 		s.addf("%s: %s is missing, want %s %s", describe(o), field, kind, name)
 		return
 	}
-	if str(m, "apiVersion") != apiVersion || str(m, "kind") != kind || str(m, "name") != name {
-		s.addf("%s: %s is %s %s %q, want %s %s %q", describe(o), field, str(m, "apiVersion"), str(m, "kind"), str(m, "name"), apiVersion, kind, name)
+	if !s.refMatches(m, kind) || str(m, "name") != name {
+		s.addf("%s: %s is %s %s %q, want %s %s %q", describe(o), field, s.refGot(m), str(m, "kind"), str(m, "name"), s.refTarget(), kind, name)
 	}
 }
 
@@ -269,8 +318,8 @@ func (s *shapeCheck) checkPools(byKind map[string][]Object, clusterName, managed
 		}
 		ref, _ := lookup(mp.Object, "spec", "template", "spec", "infrastructureRef")
 		refMap, _ := ref.(map[string]any)
-		if str(refMap, "apiVersion") != CAPZAPIVersion || str(refMap, "kind") != KindAzureASOManagedMachinePool {
-			s.addf("%s: spec.template.spec.infrastructureRef is not an %s %s", describe(mp), CAPZAPIVersion, KindAzureASOManagedMachinePool)
+		if !s.refMatches(refMap, KindAzureASOManagedMachinePool) {
+			s.addf("%s: spec.template.spec.infrastructureRef is not an %s %s", describe(mp), s.refTarget(), KindAzureASOManagedMachinePool)
 			continue
 		}
 		ip, ok := infra[str(refMap, "name")]

@@ -59,6 +59,70 @@ func TestCheckShapesAcceptsRenderedChart(t *testing.T) {
 	}
 }
 
+// toV1beta1 rewrites a rendered chart as the previous chart (Cluster API v1beta1) renders it: the
+// CAPI objects at v1beta1 and their references naming an apiVersion instead of an apiGroup.
+func toV1beta1(objs []Object) []Object {
+	fix := func(ref any) {
+		if m, ok := ref.(map[string]any); ok {
+			delete(m, "apiGroup")
+			m["apiVersion"] = CAPZAPIVersion
+		}
+	}
+	for _, o := range objs {
+		if o.Kind != KindCluster && o.Kind != KindMachinePool {
+			continue
+		}
+		o.Object["apiVersion"] = CAPIGroup + "/" + ContractV1beta1
+		sp := spec(o.Object)
+		fix(sp["controlPlaneRef"])
+		fix(sp["infrastructureRef"])
+		if tmpl, ok := sp["template"].(map[string]any); ok {
+			fix(spec(tmpl)["infrastructureRef"])
+		}
+	}
+	for i := range objs {
+		objs[i].APIVersion, _ = objs[i].Object["apiVersion"].(string)
+	}
+	return objs
+}
+
+func TestCheckShapesFollowsTheContract(t *testing.T) {
+	if err := CheckShapesFor(renderMultipool(t), multipoolPools, ContractV1beta2); err != nil {
+		t.Errorf("v1beta2 chart under the v1beta2 contract: %v", err)
+	}
+	if err := CheckShapesFor(toV1beta1(renderMultipool(t)), multipoolPools, ContractV1beta1); err != nil {
+		t.Errorf("v1beta1 chart under the v1beta1 contract: %v", err)
+	}
+	for _, tc := range []struct {
+		name     string
+		objs     []Object
+		contract string
+		want     []string
+	}{
+		{"v1beta1 chart, v1beta2 fleet", toV1beta1(renderMultipool(t)), ContractV1beta2, []string{
+			"Cluster pacific-aks (aks-cluster/templates/cluster.yaml): apiVersion cluster.x-k8s.io/v1beta1, want cluster.x-k8s.io/v1beta2: the fleet targets the Cluster API v1beta2 contract",
+			`spec.controlPlaneRef is apiGroup AzureASOManagedControlPlane "pacific-aks", want apiGroup infrastructure.cluster.x-k8s.io`,
+			"spec.template.spec.infrastructureRef is not an apiGroup infrastructure.cluster.x-k8s.io AzureASOManagedMachinePool",
+		}},
+		{"v1beta2 chart, v1beta1 fleet", renderMultipool(t), ContractV1beta1, []string{
+			"apiVersion cluster.x-k8s.io/v1beta2, want cluster.x-k8s.io/v1beta1: the fleet targets the Cluster API v1beta1 contract",
+			`spec.infrastructureRef is AzureASOManagedCluster "pacific-aks", want infrastructure.cluster.x-k8s.io/v1beta1 AzureASOManagedCluster`,
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := CheckShapesFor(tc.objs, multipoolPools, tc.contract)
+			if err == nil {
+				t.Fatal("no problem found")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("missing %q in:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
 func TestCheckShapesFindsProblems(t *testing.T) {
 	cases := []struct {
 		name   string
@@ -161,7 +225,7 @@ func TestCheckShapesFindsProblems(t *testing.T) {
 				spec(find(t, objs, KindCluster, "pacific-aks").Object)["controlPlaneRef"].(map[string]any)["kind"] = "AzureManagedControlPlane"
 				return objs
 			},
-			want: []string{`spec.controlPlaneRef is infrastructure.cluster.x-k8s.io/v1beta1 AzureManagedControlPlane "pacific-aks", want`},
+			want: []string{`spec.controlPlaneRef is apiGroup infrastructure.cluster.x-k8s.io AzureManagedControlPlane "pacific-aks", want`},
 		},
 		{
 			name: "removed API version",

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -109,13 +110,86 @@ type Paths struct {
 	Templates string `json:"templates,omitempty"`
 }
 
-// Providers records the provider versions the repo's objects and schemas target, so a later move
-// (CAPI v1beta2, newer CAPZ) is a config change plus new schemas.
+// Providers records the provider versions the repo's objects and schemas target: validate checks
+// against the embedded CRDs of these versions (pkg/schema.For), and the chart's Cluster API objects
+// against Contract.
 type Providers struct {
 	ClusterAPI string `json:"clusterAPI"`
 	CAPZ       string `json:"capz"`
 	ASO        string `json:"aso"`
-	Flux       string `json:"flux"`
+	// Flux names the Flux release line whose controllers' CRDs the repo targets, e.g. v2.9.
+	Flux string `json:"flux"`
+	// Contract is the Cluster API contract (the cluster.x-k8s.io API version) the chart renders:
+	// v1beta2 from CAPI v1.11 on, v1beta1 before. Empty means the one of ClusterAPI's version.
+	Contract string `json:"contract,omitempty"`
+}
+
+// Module paths of the providers, as the schema bundle names them.
+const (
+	ClusterAPIModule = "sigs.k8s.io/cluster-api"
+	CAPZModule       = "sigs.k8s.io/cluster-api-provider-azure"
+	ASOModule        = "github.com/Azure/azure-service-operator/v2"
+)
+
+// Contracts are the Cluster API contracts fleetctl renders, oldest first.
+var Contracts = []string{"v1beta1", "v1beta2"}
+
+// SchemaPins maps each provider's module to its version, for pkg/schema.For.
+func (p Providers) SchemaPins() map[string]string {
+	return map[string]string{ClusterAPIModule: p.ClusterAPI, CAPZModule: p.CAPZ, ASOModule: p.ASO}
+}
+
+// CAPIContract returns the contract the fleet targets: Contract, or else the storage version of
+// the pinned Cluster API (v1beta2 from v1.11, v1beta1 before; v1beta2 when no version is pinned).
+func (p Providers) CAPIContract() string {
+	if p.Contract != "" {
+		return p.Contract
+	}
+	if v, ok := spec.ParseVersion(p.ClusterAPI); ok && v.Major == 1 && v.Minor < 11 {
+		return "v1beta1"
+	}
+	return "v1beta2"
+}
+
+// validate checks the provider versions and the contract: each version is vX.Y.Z (Flux vX.Y or
+// vX.Y.Z), the contract is one fleetctl renders, and CAPI serves it.
+func (p Providers) validate() error {
+	for _, f := range []struct{ field, v string }{
+		{"providers.clusterAPI", p.ClusterAPI}, {"providers.capz", p.CAPZ}, {"providers.aso", p.ASO},
+	} {
+		if f.v == "" {
+			continue
+		}
+		if _, ok := spec.ParseVersion(f.v); !ok {
+			return fmt.Errorf("configuration: %s %q: must be v<major>.<minor>.<patch>, e.g. %s", f.field, f.v, defaultProviders()[f.field])
+		}
+	}
+	if p.Flux != "" && !fluxLineRE.MatchString(p.Flux) {
+		return fmt.Errorf("configuration: providers.flux %q: must be a Flux release line v<major>.<minor> or release v<major>.<minor>.<patch>, e.g. v2.9", p.Flux)
+	}
+	if p.Contract != "" && !slices.Contains(Contracts, p.Contract) {
+		return fmt.Errorf("configuration: providers.contract %q: must be one of %s", p.Contract, strings.Join(Contracts, ", "))
+	}
+	if v, ok := spec.ParseVersion(p.ClusterAPI); ok && p.Contract == "v1beta2" && v.Major == 1 && v.Minor < 11 {
+		return fmt.Errorf("configuration: providers.contract %q: Cluster API %s does not serve it (v1beta2 needs CAPI v1.11 or later)", p.Contract, p.ClusterAPI)
+	}
+	return nil
+}
+
+var fluxLineRE = regexp.MustCompile(`^v[0-9]+\.[0-9]+(\.[0-9]+)?$`)
+
+// defaultProviders names the default of each versioned providers field, for error messages.
+func defaultProviders() map[string]string {
+	p := Default().Providers
+	return map[string]string{"providers.clusterAPI": p.ClusterAPI, "providers.capz": p.CAPZ, "providers.aso": p.ASO}
+}
+
+// PreviousProviders is the provider set before the current one: what fleets made before fleetctl
+// moved to CAPI v1.14 target (their .fleetctl.yaml called the Flux 2.9 pins "v2.7" and named no
+// contract: v1beta1, from the CAPI version). Its schemas stay embedded; `fleetctl providers upgrade` moves a fleet
+// from it to Default().Providers.
+func PreviousProviders() Providers {
+	return Providers{ClusterAPI: "v1.10.10", CAPZ: "v1.21.0", ASO: "v2.13.0", Flux: "v2.7"}
 }
 
 func intp(n int) *int { return &n }
@@ -152,10 +226,11 @@ func Default() Config {
 			FluxInstall: "./infra/flux-system",
 		},
 		Providers: Providers{
-			ClusterAPI: "v1.10.10",
-			CAPZ:       "v1.21.0",
-			ASO:        "v2.13.0",
-			Flux:       "v2.7",
+			ClusterAPI: "v1.14.2",
+			CAPZ:       "v1.27.0",
+			ASO:        "v2.18.0",
+			Flux:       "v2.9",
+			Contract:   "v1beta2",
 		},
 	}
 }
@@ -241,6 +316,9 @@ func (c Config) Validate() error {
 	}
 	if c.Git.Remote == "" {
 		return fmt.Errorf("configuration: git.remote: must name a remote (default origin)")
+	}
+	if err := c.Providers.validate(); err != nil {
+		return err
 	}
 	if c.Git.BranchPrefix == "" || strings.ContainsAny(c.Git.BranchPrefix, " ~^:?*[\\") {
 		return fmt.Errorf("configuration: git.branchPrefix %q: must be a non-empty git ref component without spaces or ~^:?*[\\", c.Git.BranchPrefix)

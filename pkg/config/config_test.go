@@ -43,6 +43,12 @@ func TestValidate(t *testing.T) {
 		{"absolute path", func(c *Config) { c.Chart.Path = "/charts" }, `chart.path "/charts"`},
 		{"templates path", func(c *Config) { c.Paths.Templates = "..\\t" }, `paths.templates`},
 		{"branch prefix", func(c *Config) { c.Git.BranchPrefix = "a b" }, `git.branchPrefix "a b"`},
+		{"previous providers", func(c *Config) { c.Providers = PreviousProviders() }, ""},
+		{"capi version", func(c *Config) { c.Providers.ClusterAPI = "1.14" }, `providers.clusterAPI "1.14": must be v<major>.<minor>.<patch>, e.g. v1.14.2`},
+		{"flux line", func(c *Config) { c.Providers.Flux = "2.9" }, `providers.flux "2.9": must be a Flux release line`},
+		{"contract", func(c *Config) { c.Providers.Contract = "v1alpha4" }, `providers.contract "v1alpha4": must be one of v1beta1, v1beta2`},
+		{"contract CAPI does not serve", func(c *Config) { c.Providers = PreviousProviders(); c.Providers.Contract = "v1beta2" },
+			`providers.contract "v1beta2": Cluster API v1.10.10 does not serve it (v1beta2 needs CAPI v1.11 or later)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,5 +91,26 @@ func TestPaths(t *testing.T) {
 	}
 	if got := FluxPath("infra/base"); got != "./infra/base" {
 		t.Errorf("FluxPath = %q", got)
+	}
+}
+
+func TestCAPIContract(t *testing.T) {
+	for _, tt := range []struct {
+		p    Providers
+		want string
+	}{
+		{Default().Providers, "v1beta2"},
+		{PreviousProviders(), "v1beta1"}, // a .fleetctl.yaml written before contract existed
+		{Providers{ClusterAPI: "v1.11.0"}, "v1beta2"},
+		{Providers{ClusterAPI: "v1.14.2", Contract: "v1beta1"}, "v1beta1"},
+		{Providers{}, "v1beta2"},
+	} {
+		if got := tt.p.CAPIContract(); got != tt.want {
+			t.Errorf("%+v: contract %s, want %s", tt.p, got, tt.want)
+		}
+	}
+	pins := Default().Providers.SchemaPins()
+	if pins[ClusterAPIModule] != "v1.14.2" || pins[CAPZModule] != "v1.27.0" || pins[ASOModule] != "v2.18.0" {
+		t.Errorf("SchemaPins() = %v", pins)
 	}
 }

@@ -35,7 +35,7 @@ type configData struct {
 	Push                                                                bool
 	SourceKind, SourceName, SourceNamespace                             render.Scalar
 	ClustersPath, ManagementPath, InfraPath, FluxInstallPath, Templates render.Scalar
-	ClusterAPI, CAPZ, ASO, Flux                                         render.Scalar
+	ClusterAPI, CAPZ, ASO, Flux, Contract                               render.Scalar
 	NodePools                                                           []poolData
 }
 
@@ -54,6 +54,7 @@ func (f *Fleet) configFile(d skeletonData) ([]byte, error) {
 		ClustersPath: s(cfg.Paths.Clusters), ManagementPath: s(cfg.Paths.Management), InfraPath: s(cfg.Paths.Infra),
 		FluxInstallPath: s(cfg.Paths.FluxInstall), Templates: s(cfg.Paths.Templates),
 		ClusterAPI: s(cfg.Providers.ClusterAPI), CAPZ: s(cfg.Providers.CAPZ), ASO: s(cfg.Providers.ASO), Flux: s(cfg.Providers.Flux),
+		Contract: s(cfg.Providers.Contract),
 	}
 	for _, p := range cfg.Defaults.NodePools {
 		d.Config.NodePools = append(d.Config.NodePools, toPoolData(p))

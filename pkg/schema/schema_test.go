@@ -2,9 +2,11 @@ package schema
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -183,9 +185,14 @@ func TestValidationErrors(t *testing.T) {
 			name: "date-time format",
 			file: "cluster.yaml",
 			change: func(t testing.TB, o map[string]any) {
-				set(t, o, "spec.topology", map[string]any{"class": "aks", "version": "v1.33.2", "rolloutAfter": "tomorrow"})
+				set(t, o, "spec.topology", map[string]any{"classRef": map[string]any{"name": "aks"}, "version": "v1.33.2",
+					"controlPlane": map[string]any{"rollout": map[string]any{"after": "tomorrow"}}})
 			},
-			want: []want{{"spec.topology.rolloutAfter", "format", "must be of type date-time"}},
+			// CAPI v1.14's Cluster v1beta2 has CEL rules the server skips once the object is invalid.
+			want: []want{
+				{"", "cel-skipped", "some validation rules were not checked"},
+				{"spec.topology.controlPlane.rollout.after", "format", "must be of type date-time"},
+			},
 		},
 		{
 			name: "min length",
@@ -249,7 +256,10 @@ func TestValidationErrors(t *testing.T) {
 			change: func(t testing.TB, o map[string]any) {
 				set(t, o, "metadata.name", nil)
 			},
-			want: []want{{"metadata.name", "required", "name or generateName is required"}},
+			want: []want{
+				{"", "cel-skipped", "some validation rules were not checked"},
+				{"metadata.name", "required", "name or generateName is required"},
+			},
 		},
 		{
 			name: "metadata.name must be a DNS subdomain",
@@ -387,10 +397,9 @@ func TestLookup(t *testing.T) {
 		{"source.toolkit.fluxcd.io/v1beta1", "GitRepository", Removed, "source.toolkit.fluxcd.io/v1", ""},
 		{"source.toolkit.fluxcd.io/v1beta2", "HelmRepository", Removed, "source.toolkit.fluxcd.io/v1", ""},
 		{"infrastructure.cluster.x-k8s.io/v1alpha4", "AzureManagedControlPlane", Removed, "infrastructure.cluster.x-k8s.io/v1beta1", ""},
-		// CAPI still lists v1alpha3/v1alpha4 with served: false.
-		{"cluster.x-k8s.io/v1alpha4", "Cluster", NotServed, "cluster.x-k8s.io/v1beta1",
-			"cluster.x-k8s.io/v1alpha4 Cluster is no longer served; use cluster.x-k8s.io/v1beta1"},
-		{"cluster.x-k8s.io/v1alpha3", "MachinePool", NotServed, "cluster.x-k8s.io/v1beta1", ""},
+		// CAPI v1.14 no longer lists v1alpha3/v1alpha4; v1beta2 is the storage version.
+		{"cluster.x-k8s.io/v1alpha4", "Cluster", Removed, "cluster.x-k8s.io/v1beta2", ""},
+		{"cluster.x-k8s.io/v1alpha3", "MachinePool", Removed, "cluster.x-k8s.io/v1beta2", ""},
 		// A version nobody ever served.
 		{"helm.toolkit.fluxcd.io/v3", "HelmRelease", NotServed, "helm.toolkit.fluxcd.io/v2",
 			"helm.toolkit.fluxcd.io/v3 HelmRelease is not a served version; use helm.toolkit.fluxcd.io/v2"},
@@ -437,7 +446,7 @@ func TestLookup(t *testing.T) {
 		})
 	}
 	if l := s.Lookup("infrastructure.cluster.x-k8s.io/v1alpha1", "AzureASOManagedMachinePool"); !l.Deprecated ||
-		l.Source != "sigs.k8s.io/cluster-api-provider-azure@v1.21.0" {
+		l.Source != "sigs.k8s.io/cluster-api-provider-azure@v1.27.0" {
 		t.Errorf("deprecated lookup: %+v", l)
 	}
 }
@@ -453,8 +462,8 @@ func TestSources(t *testing.T) {
 		"github.com/fluxcd/image-reflector-controller@v1.2.4",
 		"github.com/fluxcd/image-automation-controller@v1.2.4",
 		"github.com/fluxcd/source-watcher/v2@v2.2.3",
-		"sigs.k8s.io/cluster-api-provider-azure@v1.21.0",
-		"sigs.k8s.io/cluster-api@v1.10.10",
+		"sigs.k8s.io/cluster-api-provider-azure@v1.27.0",
+		"sigs.k8s.io/cluster-api@v1.14.2",
 	} {
 		found := false
 		for _, g := range got {
@@ -631,11 +640,10 @@ func TestEveryBundledSchemaBuilds(t *testing.T) {
 
 func TestConcurrentValidate(t *testing.T) {
 	// A Set of its own, so the validators are cold and the goroutines race to build them.
-	kinds, sources, err := loadBundle(bundleFS)
+	s, err := coldDefault()
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Set{kinds: kinds, sources: sources}
 	names := []string{"helmrelease.yaml", "machinepool-aso.yaml", "kustomization.yaml", "cluster.yaml"}
 	objs := make([]map[string]any, len(names))
 	for i, n := range names {
@@ -673,7 +681,101 @@ func TestASOReplacementIsNotTheStorageHub(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := s.Lookup("containerservice.azure.com/v1api20230201", "ManagedClustersAgentPool")
-	if l.Status == Found || l.Replacement != "containerservice.azure.com/v1api20240901" {
+	if l.Status == Found || l.Replacement != "containerservice.azure.com/v1api20250801" {
 		t.Fatalf("lookup %v, replacement %q", l.Status, l.Replacement)
+	}
+}
+
+// coldDefault parses the files Default uses afresh, so its validators are not built yet.
+func coldDefault() (*Set, error) {
+	files, err := embedded()
+	if err != nil {
+		return nil, err
+	}
+	newest := map[string]*bundled{}
+	for _, f := range files {
+		newest[f.module] = f
+	}
+	s := &Set{kinds: map[groupKind]*kindEntry{}}
+	for _, f := range newest {
+		kinds, source, err := loadBundleFile(bundleFS, f.name)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(s.kinds, kinds)
+		s.sources = append(s.sources, source)
+	}
+	return s, nil
+}
+
+func TestForPicksOneVersionPerModule(t *testing.T) {
+	tests := []struct {
+		name    string
+		pins    map[string]string
+		want    []string // sources that must be in the set
+		wantErr string
+	}{
+		{name: "no pins: the newest of each", want: []string{"sigs.k8s.io/cluster-api@v1.14.2", "sigs.k8s.io/cluster-api-provider-azure@v1.27.0"}},
+		{name: "previous providers", pins: map[string]string{"sigs.k8s.io/cluster-api": "v1.10.10", "sigs.k8s.io/cluster-api-provider-azure": "v1.21.0"},
+			want: []string{"sigs.k8s.io/cluster-api@v1.10.10", "sigs.k8s.io/cluster-api-provider-azure@v1.21.0"}},
+		{name: "another patch of an embedded minor", pins: map[string]string{"sigs.k8s.io/cluster-api": "v1.14.0", "sigs.k8s.io/cluster-api-provider-azure": "v1.21.3"},
+			want: []string{"sigs.k8s.io/cluster-api@v1.14.2", "sigs.k8s.io/cluster-api-provider-azure@v1.21.0"}},
+		{name: "a minor not embedded", pins: map[string]string{"sigs.k8s.io/cluster-api": "v1.12.1"},
+			wantErr: "sigs.k8s.io/cluster-api v1.12.1: no schemas of that minor version are embedded (embedded: v1.10.10, v1.14.2)"},
+		{name: "a module without CRDs", pins: map[string]string{"example.com/other": "v1.0.0"}, want: []string{"sigs.k8s.io/cluster-api@v1.14.2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := For(tt.pins)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := s.Sources()
+			for _, w := range tt.want {
+				if !slices.Contains(got, w) {
+					t.Errorf("Sources() = %v, missing %s", got, w)
+				}
+			}
+			modules := map[string]bool{}
+			for _, src := range got {
+				m, _, _ := strings.Cut(src, "@")
+				if modules[m] {
+					t.Errorf("Sources() = %v: %s twice", got, m)
+				}
+				modules[m] = true
+			}
+		})
+	}
+}
+
+// The previous provider set still validates what a fleet made with it holds: a v1beta1 Cluster with
+// refs carrying their apiVersion, which CAPI v1.14 serves only as a deprecated version.
+func TestPreviousProvidersValidateV1beta1(t *testing.T) {
+	old, err := For(map[string]string{"sigs.k8s.io/cluster-api": "v1.10.10"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur := defaultSet(t)
+	obj := map[string]any{
+		"apiVersion": "cluster.x-k8s.io/v1beta1", "kind": "Cluster",
+		"metadata": map[string]any{"name": "a", "namespace": "n"},
+		"spec": map[string]any{"controlPlaneRef": map[string]any{
+			"apiVersion": "infrastructure.cluster.x-k8s.io/v1beta1", "kind": "AzureASOManagedControlPlane", "name": "a"}},
+	}
+	lo := old.Lookup("cluster.x-k8s.io/v1beta1", "Cluster")
+	if lo.Status != Found || lo.Deprecated {
+		t.Fatalf("CAPI v1.10 lookup: %+v", lo)
+	}
+	if errs := lo.Validator.Validate(obj); len(errs) != 0 {
+		t.Errorf("CAPI v1.10: %s", dump(errs))
+	}
+	if lc := cur.Lookup("cluster.x-k8s.io/v1beta1", "Cluster"); lc.Status != Found || !lc.Deprecated {
+		t.Errorf("CAPI v1.14 lookup of v1beta1: %+v", lc)
 	}
 }

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"bytes"
+	"cmp"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -44,64 +46,193 @@ type kindEntry struct {
 	versions            []*Validator // in the CRD's order
 }
 
-var (
-	defaultOnce    sync.Once
-	defaultKinds   map[groupKind]*kindEntry
-	defaultSources []string
-	defaultErr     error
-)
+// bundled is one embedded bundle file, parsed on first use. Every Set made from it shares its
+// (lazily built, read-only) validators.
+type bundled struct {
+	name, module, version string
 
-// Default returns a new Set holding the embedded bundle. The bundle is parsed once per process;
-// every Set returned shares its (lazily built, read-only) validators, and AddDir on one Set does not
-// affect the others.
-func Default() (*Set, error) {
-	defaultOnce.Do(func() {
-		defaultKinds, defaultSources, defaultErr = loadBundle(bundleFS)
-	})
-	if defaultErr != nil {
-		return nil, defaultErr
-	}
-	return &Set{kinds: maps.Clone(defaultKinds), sources: slices.Clone(defaultSources)}, nil
+	once    sync.Once
+	kinds   map[groupKind]*kindEntry
+	source  string
+	loadErr error
 }
 
-// loadBundle parses every bundle/*.json file, in name order. A kind defined in two files is an
-// error: bundle files must not overlap.
-func loadBundle(fsys embed.FS) (map[groupKind]*kindEntry, []string, error) {
-	names, err := fsys.ReadDir("bundle")
+var (
+	bundleOnce  sync.Once
+	bundleFiles []*bundled // sorted by module path, then version
+	bundleErr   error
+)
+
+// embedded lists the bundle files by module and version (read from the names, nothing parsed).
+func embedded() ([]*bundled, error) {
+	bundleOnce.Do(func() {
+		names, err := bundleFS.ReadDir("bundle")
+		if err != nil {
+			bundleErr = err
+			return
+		}
+		for _, n := range names {
+			if n.IsDir() || path.Ext(n.Name()) != ".json" {
+				continue
+			}
+			stem := strings.TrimSuffix(n.Name(), ".json")
+			i := strings.LastIndex(stem, "@")
+			if i < 0 {
+				bundleErr = fmt.Errorf("schema bundle %s: name is not MODULE@VERSION.json", n.Name())
+				return
+			}
+			bundleFiles = append(bundleFiles, &bundled{name: n.Name(), module: strings.ReplaceAll(stem[:i], "_", "/"), version: stem[i+1:]})
+		}
+		slices.SortFunc(bundleFiles, func(a, b *bundled) int {
+			if c := strings.Compare(a.module, b.module); c != 0 {
+				return c
+			}
+			return compareVersions(a.version, b.version)
+		})
+	})
+	return bundleFiles, bundleErr
+}
+
+func (b *bundled) load() (map[groupKind]*kindEntry, string, error) {
+	b.once.Do(func() {
+		b.kinds, b.source, b.loadErr = loadBundleFile(bundleFS, b.name)
+	})
+	return b.kinds, b.source, b.loadErr
+}
+
+// Embedded returns, for each module the bundle holds schemas of, the versions embedded, oldest
+// first.
+func Embedded() (map[string][]string, error) {
+	files, err := embedded()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	kinds := map[groupKind]*kindEntry{}
-	var sources []string
-	for _, n := range names { // ReadDir sorts by name
-		if n.IsDir() || path.Ext(n.Name()) != ".json" {
+	out := map[string][]string{}
+	for _, f := range files {
+		out[f.module] = append(out[f.module], f.version)
+	}
+	return out, nil
+}
+
+// Default returns a new Set holding the embedded bundle of the newest version of every module: the
+// current provider set. AddDir on one Set does not affect the others.
+func Default() (*Set, error) { return For(nil) }
+
+// For returns a new Set holding, for each module of the embedded bundle, the version pins names
+// (module path to version): the exact version when it is embedded, else the newest embedded patch of
+// the same minor. A module pins does not name gets its newest embedded version. A pinned version
+// with no embedded schemas of its minor is an error that lists the embedded ones; a pin of a module
+// the bundle does not know is ignored (it has no CRDs to check against).
+func For(pins map[string]string) (*Set, error) {
+	files, err := embedded()
+	if err != nil {
+		return nil, err
+	}
+	chosen := map[string]*bundled{}
+	for _, f := range files {
+		want, pinned := pins[f.module]
+		switch {
+		case !pinned || want == "":
+			chosen[f.module] = f // files are sorted oldest first: the newest wins
+		case f.version == want:
+			chosen[f.module] = f
+		case sameMinor(f.version, want) && (chosen[f.module] == nil || chosen[f.module].version != want):
+			chosen[f.module] = f
+		}
+	}
+	for module, want := range pins {
+		if want == "" || chosen[module] != nil {
 			continue
 		}
-		b, err := fsys.ReadFile("bundle/" + n.Name())
-		if err != nil {
-			return nil, nil, err
-		}
-		var f schemabundle.File
-		if err := json.Unmarshal(b, &f); err != nil {
-			return nil, nil, fmt.Errorf("schema bundle %s: %w", n.Name(), err)
-		}
-		if f.Source == "" {
-			f.Source = strings.TrimSuffix(n.Name(), ".json")
-		}
-		sources = append(sources, f.Source)
-		for i := range f.CRDs {
-			e, err := entryFromBundle(&f.CRDs[i], f.Source)
-			if err != nil {
-				return nil, nil, fmt.Errorf("schema bundle %s: %w", n.Name(), err)
+		var have []string
+		for _, f := range files {
+			if f.module == module {
+				have = append(have, f.version)
 			}
-			k := groupKind{e.group, e.kind}
-			if old, ok := kinds[k]; ok {
-				return nil, nil, fmt.Errorf("schema bundle %s: %s %s is also in %s", n.Name(), e.group, e.kind, old.source)
-			}
-			kinds[k] = e
+		}
+		if len(have) > 0 {
+			return nil, fmt.Errorf("%s %s: no schemas of that minor version are embedded (embedded: %s); pin one of those or add the CRDs with --schema-dir", module, want, strings.Join(have, ", "))
 		}
 	}
-	return kinds, sources, nil
+	set := &Set{kinds: map[groupKind]*kindEntry{}}
+	for _, f := range files { // in file order, so Sources is stable
+		if chosen[f.module] != f {
+			continue
+		}
+		kinds, source, err := f.load()
+		if err != nil {
+			return nil, err
+		}
+		for k, e := range kinds {
+			if old, ok := set.kinds[k]; ok {
+				return nil, fmt.Errorf("schema bundle %s: %s %s is also in %s", f.name, e.group, e.kind, old.source)
+			}
+			set.kinds[k] = e
+		}
+		set.sources = append(set.sources, source)
+	}
+	return set, nil
+}
+
+// sameMinor reports whether two vMAJOR.MINOR[.PATCH] versions share major and minor.
+func sameMinor(a, b string) bool {
+	ma, mb := majorMinor(a), majorMinor(b)
+	return ma != "" && ma == mb
+}
+
+func majorMinor(v string) string {
+	parts := strings.SplitN(strings.TrimPrefix(v, "v"), ".", 3)
+	if len(parts) < 2 {
+		return ""
+	}
+	return parts[0] + "." + parts[1]
+}
+
+// compareVersions orders vMAJOR.MINOR.PATCH versions numerically, falling back to the strings.
+func compareVersions(a, b string) int {
+	pa, pb := strings.Split(strings.TrimPrefix(a, "v"), "."), strings.Split(strings.TrimPrefix(b, "v"), ".")
+	for i := 0; i < len(pa) && i < len(pb); i++ {
+		na, ea := strconv.Atoi(pa[i])
+		nb, eb := strconv.Atoi(pb[i])
+		if ea != nil || eb != nil {
+			if c := strings.Compare(pa[i], pb[i]); c != 0 {
+				return c
+			}
+			continue
+		}
+		if na != nb {
+			return cmp.Compare(na, nb)
+		}
+	}
+	return cmp.Compare(len(pa), len(pb))
+}
+
+// loadBundleFile parses one bundle file. A kind defined twice in it is an error.
+func loadBundleFile(fsys embed.FS, name string) (map[groupKind]*kindEntry, string, error) {
+	b, err := fsys.ReadFile("bundle/" + name)
+	if err != nil {
+		return nil, "", err
+	}
+	var f schemabundle.File
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, "", fmt.Errorf("schema bundle %s: %w", name, err)
+	}
+	if f.Source == "" {
+		f.Source = strings.TrimSuffix(name, ".json")
+	}
+	kinds := map[groupKind]*kindEntry{}
+	for i := range f.CRDs {
+		e, err := entryFromBundle(&f.CRDs[i], f.Source)
+		if err != nil {
+			return nil, "", fmt.Errorf("schema bundle %s: %w", name, err)
+		}
+		k := groupKind{e.group, e.kind}
+		if _, ok := kinds[k]; ok {
+			return nil, "", fmt.Errorf("schema bundle %s: %s %s is defined twice", name, e.group, e.kind)
+		}
+		kinds[k] = e
+	}
+	return kinds, f.Source, nil
 }
 
 func entryFromBundle(c *schemabundle.CRD, source string) (*kindEntry, error) {
@@ -312,12 +443,14 @@ func (l Lookup) Message() string {
 // the kind's CRD does not serve (or "") means the CRD's preferred version: that is how a group whose
 // kinds moved to different versions is written.
 var removedVersions = map[string]map[string]string{
-	"helm.toolkit.fluxcd.io":          {"v2alpha1": "v2", "v2beta1": "v2", "v2beta2": "v2"},
-	"kustomize.toolkit.fluxcd.io":     {"v1alpha1": "v1", "v1beta1": "v1", "v1beta2": "v1"},
-	"source.toolkit.fluxcd.io":        {"v1alpha1": "v1", "v1beta1": "v1", "v1beta2": "v1"},
-	"cluster.x-k8s.io":                {"v1alpha2": "v1beta1", "v1alpha3": "v1beta1", "v1alpha4": "v1beta1"},
-	"infrastructure.cluster.x-k8s.io": {"v1alpha2": "v1beta1", "v1alpha3": "v1beta1", "v1alpha4": "v1beta1"},
-	"addons.cluster.x-k8s.io":         {"v1alpha3": "v1beta1", "v1alpha4": "v1beta1"},
+	"helm.toolkit.fluxcd.io":      {"v2alpha1": "v2", "v2beta1": "v2", "v2beta2": "v2"},
+	"kustomize.toolkit.fluxcd.io": {"v1alpha1": "v1", "v1beta1": "v1", "v1beta2": "v1"},
+	"source.toolkit.fluxcd.io":    {"v1alpha1": "v1", "v1beta1": "v1", "v1beta2": "v1"},
+	// Cluster API: the target is the CRD's storage version, v1beta1 up to CAPI v1.10 and v1beta2
+	// from v1.11 (CAPI v1.14 no longer lists v1alpha3/v1alpha4 at all); CAPZ stores v1beta1.
+	"cluster.x-k8s.io":                {"v1alpha2": "", "v1alpha3": "", "v1alpha4": ""},
+	"infrastructure.cluster.x-k8s.io": {"v1alpha2": "", "v1alpha3": "", "v1alpha4": ""},
+	"addons.cluster.x-k8s.io":         {"v1alpha3": "", "v1alpha4": ""},
 
 	// notification-controller: v1alpha1 went in v0.1.0, v1beta1 in v1.7.0, v1beta2 in v1.9.0
 	// (Flux 2.9). Its CRDs serve only Alert and Provider v1beta3 and Receiver v1, so the target is

@@ -146,17 +146,21 @@ func FileName(modulePath, version string) string {
 func filePrefix(modulePath string) string { return strings.ReplaceAll(modulePath, "/", "_") + "@" }
 
 // WriteFile writes data (from Encode) into dir as the bundle file of modulePath@version and
-// returns its path. It first deletes the module's bundle files of other versions, so a version bump
-// does not leave the old schemas embedded next to the new ones (pkg/schema rejects a kind defined
-// in two files).
-func WriteFile(dir, modulePath, version string, data []byte) (string, error) {
+// returns its path. It first deletes the module's bundle files of other versions than those in
+// keep, so a version bump does not leave the old schemas embedded by accident; a version kept on
+// purpose (a previous provider set) is named in keep, and pkg/schema loads one version per module.
+func WriteFile(dir, modulePath, version string, data []byte, keep ...string) (string, error) {
 	name := FileName(modulePath, version)
+	kept := map[string]bool{name: true}
+	for _, v := range keep {
+		kept[FileName(modulePath, v)] = true
+	}
 	old, err := filepath.Glob(filepath.Join(dir, filePrefix(modulePath)+"*.json"))
 	if err != nil {
 		return "", err
 	}
 	for _, f := range old {
-		if filepath.Base(f) != name {
+		if !kept[filepath.Base(f)] {
 			if err := os.Remove(f); err != nil {
 				return "", err
 			}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/fleetctl/fleetctl/pkg/change"
 	"github.com/fleetctl/fleetctl/pkg/cli/cmdutil"
+	"github.com/fleetctl/fleetctl/pkg/config"
 	"github.com/fleetctl/fleetctl/pkg/fleet"
 	"github.com/fleetctl/fleetctl/pkg/gitrepo"
 	"github.com/fleetctl/fleetctl/pkg/schema"
@@ -133,9 +134,9 @@ func (o *Options) Run() error {
 	if rerr == nil {
 		fl.Cache = o.f.Cache(repo)
 	}
-	schemas, err := schema.Default()
+	schemas, err := schema.For(cfg.Providers.SchemaPins())
 	if err != nil {
-		return err
+		return fmt.Errorf("%s providers: %w", config.FileName, err)
 	}
 	for _, dir := range o.SchemaDir {
 		if err := schemas.AddDir(dir); err != nil {

@@ -35,7 +35,7 @@ func (c *Client) branch(name string) string { return c.Fleet.Config.Git.BranchPr
 func (c *Client) check(p *change.Plan) func(fs.FS) ([]string, error) {
 	return func(view fs.FS) ([]string, error) {
 		if c.Schemas == nil {
-			s, err := schema.Default()
+			s, err := schema.For(c.Fleet.Config.Providers.SchemaPins())
 			if err != nil {
 				return nil, err
 			}

@@ -464,7 +464,7 @@ func (c *checker) renderChart(facts *rules.Cluster, values *parsed) {
 		pools = append(pools, p)
 	}
 	sort.Strings(pools)
-	if err := chart.CheckShapes(objs, pools); err != nil {
+	if err := chart.CheckShapesFor(objs, pools, f.Config.Providers.CAPIContract()); err != nil {
 		for _, line := range strings.Split(err.Error(), "\n") {
 			c.col.add(validate.Finding{Severity: validate.Error, Rule: validate.RuleChartShape, File: facts.ValuesFile, Message: line,
 				Fix: "the cluster chart must render the CAPI/CAPZ objects fleetctl expects; restore it with fleetctl init"})

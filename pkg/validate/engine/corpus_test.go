@@ -50,7 +50,7 @@ func runEngine(t testing.TB, f *fleet.Fleet, base bool) []validate.Finding {
 
 func runEngineAll(t testing.TB, f *fleet.Fleet, base bool) []validate.Finding {
 	t.Helper()
-	schemas, err := schema.Default()
+	schemas, err := schema.For(f.Config.Providers.SchemaPins())
 	if err != nil {
 		t.Fatal(err)
 	}

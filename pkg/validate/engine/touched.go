@@ -48,7 +48,7 @@ func Line(f validate.Finding) string {
 func Check(fl *fleet.Fleet, schemas *schema.Set, clusters, paths []string) ([]validate.Finding, error) {
 	if schemas == nil {
 		var err error
-		if schemas, err = schema.Default(); err != nil {
+		if schemas, err = schema.For(fl.Config.Providers.SchemaPins()); err != nil {
 			return nil, err
 		}
 	}

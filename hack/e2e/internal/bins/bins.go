@@ -30,11 +30,20 @@ const (
 	kubeMinor   = "35"
 )
 
-// Modules whose config/crd/bases the test installs (no Go code of theirs is built).
+// Modules whose CRDs the test installs (no Go code of theirs is built): the current provider set,
+// CAPI v1.14 (its core CRDs store v1beta2) and CAPZ v1.27, the versions fleetctl's embedded schemas
+// and chart target by default.
 const (
-	ClusterAPIModule = "sigs.k8s.io/cluster-api@v1.10.10"
-	CAPZModule       = "sigs.k8s.io/cluster-api-provider-azure@v1.21.0"
+	ClusterAPIModule = "sigs.k8s.io/cluster-api@v1.14.2"
+	CAPZModule       = "sigs.k8s.io/cluster-api-provider-azure@v1.27.0"
 )
+
+// crdDirs are the CRD folders of the CAPI/CAPZ modules: CAPI v1.11 moved its core CRDs to
+// core/config/crd/bases.
+var crdDirs = map[string]string{
+	ClusterAPIModule: "core/config/crd/bases",
+	CAPZModule:       "config/crd/bases",
+}
 
 // GiteaVersion is the Gitea release the gitea wrapper builds; stamped into the binary.
 const GiteaVersion = "1.26.0"
@@ -184,7 +193,7 @@ func Ensure(o Options) (*Set, error) {
 		if err != nil {
 			return nil, err
 		}
-		set.CAPICRD = append(set.CAPICRD, filepath.Join(mdir, "config", "crd", "bases"))
+		set.CAPICRD = append(set.CAPICRD, filepath.Join(mdir, filepath.FromSlash(crdDirs[mod])))
 	}
 	for _, d := range append(append([]string{}, set.FluxCRD...), set.CAPICRD...) {
 		if !fileExists(d) {
