@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -219,15 +220,28 @@ func pipeline(f *fleet.Fleet, dir, name string, tools map[string]string, schemaD
 	return nil
 }
 
-// writeSchemas converts every CRD version in the embedded bundle into a standalone JSON schema named
-// as the -schema-location template above expects, made strict (no undeclared fields) the way
-// kubeconform's own CRD converter does for its strict variants.
+// writeSchemas converts every CRD version in the embedded bundle files of the current providers
+// (the newest file of each module, which is what fleetctl validates a default fleet against) into a
+// standalone JSON schema named as the -schema-location template above expects, made strict (no
+// undeclared fields) the way kubeconform's own CRD converter does for its strict variants.
 func writeSchemas(bundleDir, out string) (int, error) {
 	check(os.MkdirAll(out, 0o755))
-	paths, err := filepath.Glob(filepath.Join(bundleDir, "*.json"))
+	all, err := filepath.Glob(filepath.Join(bundleDir, "*.json"))
 	if err != nil {
 		return 0, err
 	}
+	newest := map[string]string{} // module prefix -> file
+	for _, p := range all {
+		module, version, _ := strings.Cut(strings.TrimSuffix(filepath.Base(p), ".json"), "@")
+		if old, ok := newest[module]; !ok || newerVersion(version, strings.TrimSuffix(filepath.Base(old)[len(module)+1:], ".json")) {
+			newest[module] = p
+		}
+	}
+	var paths []string
+	for _, p := range newest {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
 	n := 0
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
@@ -337,4 +351,17 @@ func check(err error) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+}
+
+// newerVersion reports whether vA.B.C a is newer than b, comparing the numbers.
+func newerVersion(a, b string) bool {
+	pa, pb := strings.Split(strings.TrimPrefix(a, "v"), "."), strings.Split(strings.TrimPrefix(b, "v"), ".")
+	for i := 0; i < len(pa) && i < len(pb); i++ {
+		na, _ := strconv.Atoi(pa[i])
+		nb, _ := strconv.Atoi(pb[i])
+		if na != nb {
+			return na > nb
+		}
+	}
+	return len(pa) > len(pb)
 }
