@@ -13,6 +13,8 @@ func TestDecode(t *testing.T) {
 		{"wrong version", "apiVersion: fleetctl.io/v2\nkind: FleetConfig\n", `apiVersion "fleetctl.io/v2" kind "FleetConfig": must be apiVersion fleetctl.io/v1alpha1, kind FleetConfig`},
 		{"duplicate key", "apiVersion: fleetctl.io/v1alpha1\nkind: FleetConfig\nkind: FleetConfig\n", "already set"},
 		{"syntax", "apiVersion: [\n", "line"},
+		{"support", "apiVersion: fleetctl.io/v1alpha1\nkind: FleetConfig\nsupport: {versionsFile: s.yaml, vmSizes: [Standard_L8s_v3]}\n", ""},
+		{"support unknown key", "apiVersion: fleetctl.io/v1alpha1\nkind: FleetConfig\nsupport: {versionFile: s.yaml}\n", `unknown field "support.versionFile"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -43,6 +45,9 @@ func TestValidate(t *testing.T) {
 		{"absolute path", func(c *Config) { c.Chart.Path = "/charts" }, `chart.path "/charts"`},
 		{"templates path", func(c *Config) { c.Paths.Templates = "..\\t" }, `paths.templates`},
 		{"branch prefix", func(c *Config) { c.Git.BranchPrefix = "a b" }, `git.branchPrefix "a b"`},
+		{"versions file", func(c *Config) { c.Support.VersionsFile = "../s.yaml" }, `support.versionsFile "../s.yaml": must be a relative slash path`},
+		{"vm size", func(c *Config) { c.Support.VMSizes = []string{"D4s_v5"} }, `support.vmSizes[0] "D4s_v5": must be an Azure VM size`},
+		{"support", func(c *Config) { c.Support = Support{VersionsFile: "s.yaml", VMSizes: []string{"Standard_L8s_v3"}} }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

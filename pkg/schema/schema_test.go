@@ -183,7 +183,7 @@ func TestValidationErrors(t *testing.T) {
 			name: "date-time format",
 			file: "cluster.yaml",
 			change: func(t testing.TB, o map[string]any) {
-				set(t, o, "spec.topology", map[string]any{"class": "aks", "version": "v1.33.2", "rolloutAfter": "tomorrow"})
+				set(t, o, "spec.topology", map[string]any{"class": "aks", "version": "v1.37.2", "rolloutAfter": "tomorrow"})
 			},
 			want: []want{{"spec.topology.rolloutAfter", "format", "must be of type date-time"}},
 		},
