@@ -354,13 +354,13 @@ func (t *Table) CheckOffered(field, version string, now time.Time, lts bool) err
 	why := ""
 	switch st := t.Status(v, now, lts); st.State {
 	case LTSOnly:
-		why = fmt.Sprintf(" (v%d.%d left standard support on %s; LTS until %s needs the Premium tier)", v.Major, v.Minor, st.Minor.LastDay().Format(time.DateOnly), st.LastDay.Format(time.DateOnly))
+		why = fmt.Sprintf("; v%d.%d left standard support on %s, LTS until %s needs the Premium tier", v.Major, v.Minor, st.Minor.LastDay().Format(time.DateOnly), st.LastDay.Format(time.DateOnly))
 	case Unsupported:
-		why = fmt.Sprintf(" (v%d.%d left support on %s)", v.Major, v.Minor, st.LastDay.Format(time.DateOnly))
+		why = fmt.Sprintf("; v%d.%d left support on %s", v.Major, v.Minor, st.LastDay.Format(time.DateOnly))
 	case NotYetGA:
-		why = fmt.Sprintf(" (v%d.%d is GA from %s)", v.Major, v.Minor, st.Minor.GADay().Format(time.DateOnly))
+		why = fmt.Sprintf("; v%d.%d is GA from %s", v.Major, v.Minor, st.Minor.GADay().Format(time.DateOnly))
 	}
-	return fmt.Errorf("%s %q: AKS offers %s on %s%s (table of %s; --versions-file replaces it)", field, version, list, now.Format(time.DateOnly), why, t.Date)
+	return fmt.Errorf("%s %q: AKS offers %s on %s (table of %s; --versions-file replaces it)%s", field, version, list, now.Format(time.DateOnly), t.Date, why)
 }
 
 // ProviderStatus says where a provider version stands at now: the row of its minor (v1.14 for

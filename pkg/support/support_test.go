@@ -128,8 +128,8 @@ func TestCheckOffered(t *testing.T) {
 		{"v1.37.2", ""},
 		{"v1.35.0", ""},
 		{"v1.20.0", `kubernetes version "v1.20.0": AKS offers v1.35, v1.36, v1.37 on 2026-12-04 (table of 2026-12-01; --versions-file replaces it)`},
-		{"v1.33.2", `kubernetes version "v1.33.2": AKS offers v1.35, v1.36, v1.37 on 2026-12-04 (v1.33 left standard support on 2026-07-31; LTS until 2027-07-31 needs the Premium tier)`},
-		{"v1.29.6", `(v1.29 left support on 2025-03-31)`},
+		{"v1.33.2", `kubernetes version "v1.33.2": AKS offers v1.35, v1.36, v1.37 on 2026-12-04 (table of 2026-12-01; --versions-file replaces it); v1.33 left standard support on 2026-07-31, LTS until 2027-07-31 needs the Premium tier`},
+		{"v1.29.6", `; v1.29 left support on 2025-03-31`},
 		{"1.36", `must be v<major>.<minor>.<patch>`},
 	} {
 		err := tab.CheckOffered("kubernetes version", c.version, now, false)
