@@ -48,6 +48,8 @@ func TestScript(t *testing.T) {
 				"GIT_COMMITTER_EMAIL": "tester@example.com",
 				"GIT_COMMITTER_DATE":  "2026-11-24T10:00:00Z",
 				"NO_COLOR":            "1",
+				// Support windows are checked at this day, not the clock's (docs/providers.md).
+				"FLEETCTL_NOW": "2026-12-04",
 			} {
 				env.Setenv(k, v)
 			}

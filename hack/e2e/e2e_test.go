@@ -103,7 +103,9 @@ func readFleetConfig(t *testing.T) fleetConfig {
 // management cluster.
 func stepInit(ctx context.Context, t *testing.T) {
 	f := env.fleet
-	if r := f.fleetctl(filepath.Dir(f.dir), "init", filepath.Base(f.dir)); r.code != 0 {
+	// An offered minor with an offered next one, so the upgrade step has a target AKS offers on
+	// the pinned day (fleetctlNow); the default, the newest minor, has none.
+	if r := f.fleetctl(filepath.Dir(f.dir), "init", filepath.Base(f.dir), "--kubernetes-version", "v1.36.3"); r.code != 0 {
 		t.Fatalf("fleetctl init: %s", r)
 	}
 	if b := f.git(t, "rev-parse", "--abbrev-ref", "HEAD"); b != "main" {
@@ -294,7 +296,7 @@ func stepUpgrade(ctx context.Context, t *testing.T) {
 	checkClusterObjects(ctx, t, want)
 }
 
-// nextMinor turns v1.33.2 into v1.34.0.
+// nextMinor turns v1.37.2 into v1.38.0.
 func nextMinor(v string) (string, error) {
 	parts := strings.Split(strings.TrimPrefix(v, "v"), ".")
 	if len(parts) != 3 {

@@ -39,10 +39,14 @@ func (r result) String() string {
 }
 
 // fleetctl runs the binary under test in dir.
+// fleetctlNow pins the day fleetctl checks support windows for, so a run does not depend on the
+// clock (docs/providers.md).
+const fleetctlNow = "FLEETCTL_NOW=2026-12-04"
+
 func (f *fleetRepo) fleetctl(dir string, args ...string) result {
 	cmd := exec.Command(f.bin, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), append(gitEnv, "NO_COLOR=1")...)
+	cmd.Env = append(os.Environ(), append(gitEnv, "NO_COLOR=1", fleetctlNow)...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

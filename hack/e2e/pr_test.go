@@ -20,7 +20,7 @@ func (f *fleetRepo) fleetctlWith(t *testing.T, extra []string, args ...string) r
 	defer progress("fleetctl %s", strings.Join(args, " "))()
 	cmd := exec.Command(f.bin, args...)
 	cmd.Dir = f.dir
-	cmd.Env = append(append(os.Environ(), append(gitEnv, "NO_COLOR=1")...), extra...)
+	cmd.Env = append(append(os.Environ(), append(gitEnv, "NO_COLOR=1", fleetctlNow)...), extra...)
 	out, err := cmd.Output()
 	r := result{stdout: string(out)}
 	if ee, ok := err.(*exec.ExitError); ok {

@@ -203,7 +203,7 @@ func TestRenderAcceptsGoTypes(t *testing.T) {
 		"name":              "go-aks",
 		"location":          "eastus",
 		"resourceGroup":     "go-aks-rg",
-		"kubernetesVersion": "v1.33.2",
+		"kubernetesVersion": "v1.37.2",
 		"nodePools": map[string]any{
 			"system": map[string]any{"mode": "System", "vmSize": "Standard_D4s_v5", "count": 2},
 			"work":   map[string]any{"mode": "User", "vmSize": "Standard_D4s_v5", "zones": []string{"1"}, "autoscale": map[string]int{"min": 0, "max": 3}},
@@ -302,7 +302,7 @@ func TestTemplatesTolerateMissingOptionalValues(t *testing.T) {
 			"name":              "bare",
 			"location":          "eastus",
 			"resourceGroup":     "bare-rg",
-			"kubernetesVersion": "v1.33.2",
+			"kubernetesVersion": "v1.37.2",
 		}
 	}
 	cases := map[string]map[string]any{

@@ -35,8 +35,8 @@ func badValueCases() []badValueCase {
 		{"name too long for a DNS prefix", func(v map[string]any) { v["name"] = strings.Repeat("a", 55) }, "name", "used as DNS prefix"},
 		{"missing name", func(v map[string]any) { delete(v, "name") }, "name", "required"},
 		{"bad dnsPrefix", func(v map[string]any) { v["dnsPrefix"] = "-bad" }, "dnsPrefix", "does not match pattern"},
-		{"version without v", func(v map[string]any) { v["kubernetesVersion"] = "1.33.2" }, "kubernetesVersion", "does not match pattern"},
-		{"version without patch", func(v map[string]any) { v["kubernetesVersion"] = "v1.33" }, "kubernetesVersion", "does not match pattern"},
+		{"version without v", func(v map[string]any) { v["kubernetesVersion"] = "1.37.2" }, "kubernetesVersion", "does not match pattern"},
+		{"version without patch", func(v map[string]any) { v["kubernetesVersion"] = "v1.37" }, "kubernetesVersion", "does not match pattern"},
 		{"bad skuTier", func(v map[string]any) { v["skuTier"] = "Gold" }, "skuTier", "value must be one of"},
 		{"bad network plugin", func(v map[string]any) { v["network"] = map[string]any{"plugin": "flannel"} }, "network.plugin", "value must be one of"},
 		{"bad network policy", func(v map[string]any) { v["network"] = map[string]any{"policy": "weave"} }, "network.policy", "value must be one of"},
@@ -127,7 +127,7 @@ func TestSchemaErrorListsEveryViolationOnePerLine(t *testing.T) {
 	c := loadChart(t)
 	values := readValues(t, "minimal.values.yaml")
 	values["name"] = "Bad_Name"
-	values["kubernetesVersion"] = "1.33"
+	values["kubernetesVersion"] = "1.37"
 	pool(values, "system")["maxPods"] = 300
 	err := c.Validate(values)
 	var se *SchemaError

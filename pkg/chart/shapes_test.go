@@ -134,7 +134,7 @@ func TestCheckShapesFindsProblems(t *testing.T) {
 			name: "CAPZ-owned ManagedCluster fields",
 			damage: func(t *testing.T, objs []Object) []Object {
 				mc := spec(firstResource(find(t, objs, KindAzureASOManagedControlPlane, "pacific-aks")))
-				mc["kubernetesVersion"] = "1.33.2"
+				mc["kubernetesVersion"] = "1.37.2"
 				mc["networkProfile"].(map[string]any)["serviceCidr"] = "10.100.0.0/16"
 				mc["networkProfile"].(map[string]any)["podCidr"] = "10.244.0.0/16"
 				mc["agentPoolProfiles"] = []any{}
@@ -152,7 +152,7 @@ func TestCheckShapesFindsProblems(t *testing.T) {
 			damage: func(t *testing.T, objs []Object) []Object {
 				ap := spec(firstResource(find(t, objs, KindAzureASOManagedMachinePool, "pacific-aks-system")))
 				ap["count"] = 3
-				ap["orchestratorVersion"] = "1.33.2"
+				ap["orchestratorVersion"] = "1.37.2"
 				return objs
 			},
 			want: []string{"spec.count is owned by CAPZ", "spec.orchestratorVersion is owned by CAPZ"},

@@ -15,6 +15,7 @@ import (
 
 	"github.com/fleetctl/fleetctl/pkg/spec"
 	"github.com/fleetctl/fleetctl/pkg/strictyaml"
+	"github.com/fleetctl/fleetctl/pkg/support"
 )
 
 // APIVersion and Kind identify the config file format. A change of shape gets a new version.
@@ -34,6 +35,7 @@ type Config struct {
 	Chart      Chart     `json:"chart"`
 	Paths      Paths     `json:"paths"`
 	Providers  Providers `json:"providers"`
+	Support    Support   `json:"support,omitempty"`
 }
 
 // Defaults are the values a new cluster gets when a flag does not say otherwise.
@@ -192,6 +194,16 @@ func PreviousProviders() Providers {
 	return Providers{ClusterAPI: "v1.10.10", CAPZ: "v1.21.0", ASO: "v2.13.0", Flux: "v2.7"}
 }
 
+// Support says which support table fleetctl checks Kubernetes versions, provider versions and VM
+// sizes against (pkg/support): the embedded one unless VersionsFile replaces it.
+type Support struct {
+	// VersionsFile, when set, is a repo-relative file in the shape of the embedded table that
+	// replaces it; the --versions-file flag overrides it.
+	VersionsFile string `json:"versionsFile"`
+	// VMSizes are VM sizes accepted beside the table's (sizes Azure offers that the table lacks).
+	VMSizes []string `json:"vmSizes,omitempty"`
+}
+
 func intp(n int) *int { return &n }
 
 // Default returns the built-in defaults.
@@ -201,7 +213,7 @@ func Default() Config {
 		Kind:       Kind,
 		Defaults: Defaults{
 			Location:          "westeurope",
-			KubernetesVersion: "v1.33.2",
+			KubernetesVersion: support.Default().NewestGA(),
 			Namespace:         "fleet-clusters",
 			NetworkPlugin:     "azure",
 			NetworkPolicy:     "calico",
@@ -295,6 +307,16 @@ func (c Config) Validate() error {
 	} {
 		if err := checkRelPath(p.field, p.v); err != nil {
 			return err
+		}
+	}
+	if c.Support.VersionsFile != "" {
+		if err := checkRelPath("support.versionsFile", c.Support.VersionsFile); err != nil {
+			return err
+		}
+	}
+	for i, s := range c.Support.VMSizes {
+		if !strings.HasPrefix(s, "Standard_") || strings.ContainsAny(s, " ,") {
+			return fmt.Errorf("configuration: support.vmSizes[%d] %q: must be an Azure VM size such as Standard_D4s_v5", i, s)
 		}
 	}
 	if c.Paths.Templates != "" {

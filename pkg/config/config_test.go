@@ -13,6 +13,8 @@ func TestDecode(t *testing.T) {
 		{"wrong version", "apiVersion: fleetctl.io/v2\nkind: FleetConfig\n", `apiVersion "fleetctl.io/v2" kind "FleetConfig": must be apiVersion fleetctl.io/v1alpha1, kind FleetConfig`},
 		{"duplicate key", "apiVersion: fleetctl.io/v1alpha1\nkind: FleetConfig\nkind: FleetConfig\n", "already set"},
 		{"syntax", "apiVersion: [\n", "line"},
+		{"support", "apiVersion: fleetctl.io/v1alpha1\nkind: FleetConfig\nsupport: {versionsFile: s.yaml, vmSizes: [Standard_L8s_v3]}\n", ""},
+		{"support unknown key", "apiVersion: fleetctl.io/v1alpha1\nkind: FleetConfig\nsupport: {versionFile: s.yaml}\n", `unknown field "support.versionFile"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -49,6 +51,9 @@ func TestValidate(t *testing.T) {
 		{"contract", func(c *Config) { c.Providers.Contract = "v1alpha4" }, `providers.contract "v1alpha4": must be one of v1beta1, v1beta2`},
 		{"contract CAPI does not serve", func(c *Config) { c.Providers = PreviousProviders(); c.Providers.Contract = "v1beta2" },
 			`providers.contract "v1beta2": Cluster API v1.10.10 does not serve it (v1beta2 needs CAPI v1.11 or later)`},
+		{"versions file", func(c *Config) { c.Support.VersionsFile = "../s.yaml" }, `support.versionsFile "../s.yaml": must be a relative slash path`},
+		{"vm size", func(c *Config) { c.Support.VMSizes = []string{"D4s_v5"} }, `support.vmSizes[0] "D4s_v5": must be an Azure VM size`},
+		{"support", func(c *Config) { c.Support = Support{VersionsFile: "s.yaml", VMSizes: []string{"Standard_L8s_v3"}} }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -36,6 +36,8 @@ type configData struct {
 	SourceKind, SourceName, SourceNamespace                             render.Scalar
 	ClustersPath, ManagementPath, InfraPath, FluxInstallPath, Templates render.Scalar
 	ClusterAPI, CAPZ, ASO, Flux, Contract                               render.Scalar
+	VersionsFile                                                        render.Scalar
+	VMSizes                                                             []render.Scalar
 	NodePools                                                           []poolData
 }
 
@@ -54,7 +56,11 @@ func (f *Fleet) configFile(d skeletonData) ([]byte, error) {
 		ClustersPath: s(cfg.Paths.Clusters), ManagementPath: s(cfg.Paths.Management), InfraPath: s(cfg.Paths.Infra),
 		FluxInstallPath: s(cfg.Paths.FluxInstall), Templates: s(cfg.Paths.Templates),
 		ClusterAPI: s(cfg.Providers.ClusterAPI), CAPZ: s(cfg.Providers.CAPZ), ASO: s(cfg.Providers.ASO), Flux: s(cfg.Providers.Flux),
-		Contract: s(cfg.Providers.Contract),
+		Contract:     s(cfg.Providers.Contract),
+		VersionsFile: s(cfg.Support.VersionsFile),
+	}
+	for _, v := range cfg.Support.VMSizes {
+		d.Config.VMSizes = append(d.Config.VMSizes, s(v))
 	}
 	for _, p := range cfg.Defaults.NodePools {
 		d.Config.NodePools = append(d.Config.NodePools, toPoolData(p))

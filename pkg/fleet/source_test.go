@@ -14,7 +14,7 @@ import (
 
 const srcValues = `# values
 name: x-aks
-kubernetesVersion: v1.33.2
+kubernetesVersion: v1.37.2
 nodePools:
   system:
     mode: System

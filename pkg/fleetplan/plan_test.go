@@ -60,7 +60,7 @@ var cases = []struct {
 		edit(t, dir, "capi/clusters/pacific-aks/values.yaml", "vmSize: Standard_D4s_v5", "vmSize: Standard_D8s_v5")
 	}},
 	{name: "upgrade", change: func(t *testing.T, dir string, f *fleet.Fleet) {
-		edit(t, dir, "capi/clusters/atlantic-aks/values.yaml", "kubernetesVersion: v1.33.2", "kubernetesVersion: v1.34.1")
+		edit(t, dir, "capi/clusters/atlantic-aks/values.yaml", "kubernetesVersion: v1.37.2", "kubernetesVersion: v1.38.1")
 	}},
 	{name: "helmrelease-only", change: func(t *testing.T, dir string, f *fleet.Fleet) {
 		edit(t, dir, "capi/clusters/atlantic-aks/helmrelease.yaml", `interval: "10m"`, `interval: "5m"`)

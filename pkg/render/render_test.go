@@ -10,7 +10,7 @@ import (
 
 func TestQuoteRoundTrip(t *testing.T) {
 	for _, s := range []string{
-		"atlantic-aks", "v1.33.2", "10.0.0.0/16", "1", "on", "No", "null", "~", "", " lead", "a: b",
+		"atlantic-aks", "v1.37.2", "10.0.0.0/16", "1", "on", "No", "null", "~", "", " lead", "a: b",
 		"x\n---\ny: z", "key: value\nevil: true", "#comment", "- item", "{a: 1}", "'q'", `"dq"`, "tab\there",
 		"1e3", "0x1F", ".inf", "ünïcode", "./infra/base", "Standard_D4s_v5",
 	} {

@@ -185,7 +185,7 @@ func TestValidationErrors(t *testing.T) {
 			name: "date-time format",
 			file: "cluster.yaml",
 			change: func(t testing.TB, o map[string]any) {
-				set(t, o, "spec.topology", map[string]any{"classRef": map[string]any{"name": "aks"}, "version": "v1.33.2",
+				set(t, o, "spec.topology", map[string]any{"classRef": map[string]any{"name": "aks"}, "version": "v1.37.2",
 					"controlPlane": map[string]any{"rollout": map[string]any{"after": "tomorrow"}}})
 			},
 			// CAPI v1.14's Cluster v1beta2 has CEL rules the server skips once the object is invalid.

@@ -120,7 +120,7 @@ func ValidateName(name string) error {
 // ValidateVersion checks a Kubernetes version string: v<major>.<minor>.<patch>.
 func ValidateVersion(field, v string) error {
 	if !VersionRE.MatchString(v) {
-		return fieldErr("", field, v, "must be v<major>.<minor>.<patch>, e.g. v1.33.2")
+		return fieldErr("", field, v, "must be v<major>.<minor>.<patch>, e.g. v1.37.2")
 	}
 	return nil
 }
@@ -142,7 +142,7 @@ func (c *Cluster) Validate() error {
 		return fieldErr(scope, "dns prefix", c.DNSPrefix, "must match "+DNSPrefixRE.String()+" (2-54 letters, digits or '-')")
 	}
 	if !VersionRE.MatchString(c.KubernetesVersion) {
-		return fieldErr(scope, "kubernetes version", c.KubernetesVersion, "must be v<major>.<minor>.<patch>, e.g. v1.33.2")
+		return fieldErr(scope, "kubernetes version", c.KubernetesVersion, "must be v<major>.<minor>.<patch>, e.g. v1.37.2")
 	}
 	if err := oneOf(scope, "sku tier", c.SKUTier, SKUTiers, true); err != nil {
 		return err

@@ -11,7 +11,7 @@ func intp(n int) *int { return &n }
 func validCluster() Cluster {
 	return Cluster{
 		Name: "atlantic-aks", Location: "eastus", ResourceGroup: "atlantic-aks-rg", DNSPrefix: "atlantic-aks",
-		KubernetesVersion: "v1.33.2", SKUTier: "Standard",
+		KubernetesVersion: "v1.37.2", SKUTier: "Standard",
 		Network:           Network{Plugin: "azure", Policy: "calico", ServiceCIDR: "10.0.0.0/16", DNSServiceIP: "10.0.0.10"},
 		CredentialsSecret: "aso-credentials",
 		Flux:              Flux{SourceKind: "GitRepository", SourceName: "flux-system", SourceNamespace: "flux-system", FluxPath: "./infra/flux-system", InfraPath: "./infra/base", Interval: "10m"},
@@ -38,8 +38,8 @@ func TestClusterValidate(t *testing.T) {
 		{"resource group", func(c *Cluster) { c.ResourceGroup = "rg." }, `resource group "rg."`},
 		{"dns prefix", func(c *Cluster) { c.DNSPrefix = "-bad" }, `dns prefix "-bad": must match`},
 		{"dns prefix too long", func(c *Cluster) { c.DNSPrefix = strings.Repeat("a", 55) }, "dns prefix"},
-		{"version no v", func(c *Cluster) { c.KubernetesVersion = "1.33.2" }, `kubernetes version "1.33.2": must be v<major>.<minor>.<patch>`},
-		{"version two parts", func(c *Cluster) { c.KubernetesVersion = "v1.33" }, "kubernetes version"},
+		{"version no v", func(c *Cluster) { c.KubernetesVersion = "1.37.2" }, `kubernetes version "1.37.2": must be v<major>.<minor>.<patch>`},
+		{"version two parts", func(c *Cluster) { c.KubernetesVersion = "v1.37" }, "kubernetes version"},
 		{"sku", func(c *Cluster) { c.SKUTier = "Platinum" }, `sku tier "Platinum": must be one of Free|Standard|Premium`},
 		{"plugin", func(c *Cluster) { c.Network.Plugin = "flannel" }, `network plugin "flannel": must be one of azure|kubenet|none`},
 		{"policy", func(c *Cluster) { c.Network.Policy = "weave" }, `network policy "weave"`},

@@ -61,7 +61,7 @@ func CheckUpgrade(field, old, new string) error {
 	o, okO := ParseVersion(old)
 	n, okN := ParseVersion(new)
 	if !okN {
-		return fieldErr("", field, new, "must be v<major>.<minor>.<patch>, e.g. v1.33.2")
+		return fieldErr("", field, new, "must be v<major>.<minor>.<patch>, e.g. v1.37.2")
 	}
 	if !okO {
 		return fieldErr("", "current kubernetesVersion", old, "is not v<major>.<minor>.<patch>; fix values.yaml by hand first")
@@ -81,7 +81,7 @@ func CheckPoolSkew(scope, pool, controlPlane string) error {
 	p, okP := ParseVersion(pool)
 	c, okC := ParseVersion(controlPlane)
 	if !okP {
-		return fieldErr(scope, "kubernetes version", pool, "must be v<major>.<minor>.<patch>, e.g. v1.33.2")
+		return fieldErr(scope, "kubernetes version", pool, "must be v<major>.<minor>.<patch>, e.g. v1.37.2")
 	}
 	if !okC {
 		return nil // the control plane's own check reports it

@@ -11,10 +11,10 @@ func TestParseVersion(t *testing.T) {
 		want Version
 		ok   bool
 	}{
-		{"v1.33.2", Version{1, 33, 2}, true},
+		{"v1.37.2", Version{1, 37, 2}, true},
 		{"v0.0.0", Version{}, true},
-		{"1.33.2", Version{}, false},
-		{"v1.33", Version{}, false},
+		{"1.37.2", Version{}, false},
+		{"v1.37", Version{}, false},
 		{"v1.033.2", Version{}, false},
 		{"v1.99999999999999999999.0", Version{}, false},
 		{"", Version{}, false},
@@ -35,16 +35,16 @@ func TestCheckUpgrade(t *testing.T) {
 		old, new string
 		wantErr  string // substring; "" means allowed
 	}{
-		{"v1.33.2", "v1.33.3", ""},
-		{"v1.33.2", "v1.33.2", ""},
-		{"v1.33.2", "v1.34.0", ""},
-		{"v1.33.2", "v1.34.9", ""},
-		{"v1.33.2", "v1.35.0", "skips minor versions from v1.33.2"},
-		{"v1.33.2", "v2.0.0", "skips minor versions"},
-		{"v1.33.2", "v1.33.1", "AKS does not downgrade"},
-		{"v1.33.2", "v1.32.9", "AKS does not downgrade"},
-		{"v1.33.2", "1.34.0", "must be v<major>.<minor>.<patch>"},
-		{"1.33", "v1.34.0", "current kubernetesVersion"},
+		{"v1.37.2", "v1.37.3", ""},
+		{"v1.37.2", "v1.37.2", ""},
+		{"v1.37.2", "v1.38.0", ""},
+		{"v1.37.2", "v1.38.9", ""},
+		{"v1.37.2", "v1.39.0", "skips minor versions from v1.37.2"},
+		{"v1.37.2", "v2.0.0", "skips minor versions"},
+		{"v1.37.2", "v1.37.1", "AKS does not downgrade"},
+		{"v1.37.2", "v1.36.9", "AKS does not downgrade"},
+		{"v1.37.2", "1.38.0", "must be v<major>.<minor>.<patch>"},
+		{"1.37", "v1.38.0", "current kubernetesVersion"},
 	}
 	for _, tt := range tests {
 		err := CheckUpgrade("--kubernetes-version", tt.old, tt.new)
@@ -64,15 +64,15 @@ func TestCheckPoolSkew(t *testing.T) {
 		pool, cp string
 		wantErr  string
 	}{
-		{"v1.33.2", "v1.33.2", ""},
-		{"v1.32.0", "v1.33.2", ""},
-		{"v1.31.9", "v1.33.2", ""},
-		{"v1.30.9", "v1.33.2", "more than 2 minor versions behind"},
-		{"v1.33.3", "v1.33.2", "newer than the control plane's"},
-		{"v2.0.0", "v1.33.2", "newer than the control plane's"},
-		{"v0.33.0", "v1.33.2", "more than 2 minor versions behind"},
-		{"1.33", "v1.33.2", "must be v<major>.<minor>.<patch>"},
-		{"v1.33.2", "bad", ""},
+		{"v1.37.2", "v1.37.2", ""},
+		{"v1.36.0", "v1.37.2", ""},
+		{"v1.35.9", "v1.37.2", ""},
+		{"v1.34.9", "v1.37.2", "more than 2 minor versions behind"},
+		{"v1.37.3", "v1.37.2", "newer than the control plane's"},
+		{"v2.0.0", "v1.37.2", "newer than the control plane's"},
+		{"v0.33.0", "v1.37.2", "more than 2 minor versions behind"},
+		{"1.37", "v1.37.2", "must be v<major>.<minor>.<patch>"},
+		{"v1.37.2", "bad", ""},
 	}
 	for _, tt := range tests {
 		err := CheckPoolSkew(`node pool "work"`, tt.pool, tt.cp)

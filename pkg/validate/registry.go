@@ -66,6 +66,9 @@ const (
 	RulePoolObjectNameLength  = "aks/pool-object-name-too-long"
 	RuleKubernetesVersion     = "aks/kubernetes-version-format"
 	RulePoolVersionSkew       = "aks/pool-version-skew"
+	RuleVersionSupportEnding  = "aks/kubernetes-version-support-ending"
+	RuleVersionUnsupported    = "aks/kubernetes-version-unsupported"
+	RuleVMSizeUnknown         = "aks/vm-size-unknown"
 
 	RuleDuplicateName          = "fleet/duplicate-cluster-name"
 	RuleDuplicateResourceGroup = "fleet/duplicate-resource-group"
@@ -161,6 +164,9 @@ var Rules = []Rule{
 	{RulePoolObjectNameLength, Error, "The object name <cluster>-<pool> of each node pool must be at most 63 characters.", false},
 	{RuleKubernetesVersion, Error, "kubernetesVersion must be v<major>.<minor>.<patch> without leading zeros.", false},
 	{RulePoolVersionSkew, Error, "A node pool's own kubernetesVersion is newer than the control plane's or more than two minor versions behind it.", false},
+	{RuleVersionSupportEnding, Warning, "The cluster's or a node pool's Kubernetes minor leaves AKS standard support within 60 days (support table, see providers.md).", false},
+	{RuleVersionUnsupported, Error, "The cluster's or a node pool's Kubernetes minor is out of AKS standard support, not yet GA, or not in the support table.", false},
+	{RuleVMSizeUnknown, Error, "A node pool's vmSize is not in the table of known AKS VM sizes (extend it with support.vmSizes).", false},
 
 	{RuleDuplicateName, Error, "Cluster names must be unique across the fleet (case-insensitive).", false},
 	{RuleDuplicateResourceGroup, Error, "Each cluster owns its resource group: no two clusters may share one (case-insensitive).", true},

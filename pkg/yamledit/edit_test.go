@@ -62,8 +62,8 @@ func TestSetScalarDiffIsOneLine(t *testing.T) {
 		old, new string
 	}{
 		{"nodePools.work.count", "5", Int, "    count: 2\n", "    count: 5\n"},
-		{"kubernetesVersion", "v1.34.0", Str, "kubernetesVersion: v1.33.2\n", "kubernetesVersion: v1.34.0\n"},
-		{"kubernetesVersion", "1.34", Str, "kubernetesVersion: v1.33.2\n", "kubernetesVersion: \"1.34\"\n"},
+		{"kubernetesVersion", "v1.38.0", Str, "kubernetesVersion: v1.37.2\n", "kubernetesVersion: v1.38.0\n"},
+		{"kubernetesVersion", "1.38", Str, "kubernetesVersion: v1.37.2\n", "kubernetesVersion: \"1.38\"\n"},
 		{"nodePools.system.vmSize", "Standard_D8s_v5", Str, "    vmSize: Standard_D4s_v5 # immutable\n", "    vmSize: Standard_D8s_v5 # immutable\n"},
 		{"location", "it's here", Str, "location: westeurope # immutable\n", "location: it's here # immutable\n"},
 	}
@@ -266,13 +266,13 @@ func TestSetNodeComments(t *testing.T) {
 		{Kind: yaml.ScalarNode, Value: "zones", LineComment: "# immutable"},
 		{Kind: yaml.SequenceNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: "1", Style: yaml.DoubleQuotedStyle}}},
 		{Kind: yaml.ScalarNode, Value: "version"},
-		{Kind: yaml.ScalarNode, Value: "1.30", Tag: "!!str"},
+		{Kind: yaml.ScalarNode, Value: "1.34", Tag: "!!str"},
 	}}
 	out, _, err := SetNode([]byte("pools:\n  a:\n    count: 1\n"), 0, []string{"pools", "b"}, v, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "pools:\n  a:\n    count: 1\n  b:\n    # size of the VMs\n    vmSize: Standard_D8s_v5 # immutable\n    zones: # immutable\n      - \"1\"\n    version: \"1.30\"\n"
+	want := "pools:\n  a:\n    count: 1\n  b:\n    # size of the VMs\n    vmSize: Standard_D8s_v5 # immutable\n    zones: # immutable\n      - \"1\"\n    version: \"1.34\"\n"
 	if string(out) != want {
 		t.Errorf("got\n%s\nwant\n%s", out, want)
 	}

@@ -67,7 +67,7 @@ func TestSpecial(t *testing.T) {
 		{"1.5", true}, {".5", true}, {"1.", true}, {"-.5e3", true}, {"1e3", true}, {"1E+3", true}, {"1_0.5", true},
 		{"1:20.5", true}, {".", true}, {".inf", true}, {"-.Inf", true}, {"+.INF", true}, {".nan", true}, {".NaN", true},
 		{"2001-12-14", true}, {"2001-12-14t21:59:43.10-05:00", true}, {"2001-12-14 21:59:43.10 -5", true}, {"<<", true},
-		{"", false}, {"yess", false}, {"nope", false}, {"atlantic-aks", false}, {"v1.33.2", false}, {"1.33.2", false},
+		{"", false}, {"yess", false}, {"nope", false}, {"atlantic-aks", false}, {"v1.37.2", false}, {"1.37.2", false},
 		{"10.0.0.0/16", false}, {"10m", false}, {"0x", false}, {"0xG", false}, {"1e", false}, {"-", false},
 		{"inf", false}, {"NaN", false}, {"2001-12", false}, {"./base", false}, {"_", false}, {"a: b", false},
 	} {
@@ -80,7 +80,7 @@ func TestSpecial(t *testing.T) {
 func TestQuote(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"atlantic-aks", "atlantic-aks"},
-		{"v1.33.2", "v1.33.2"},
+		{"v1.37.2", "v1.37.2"},
 		{"./infra/base", "./infra/base"},
 		{"Standard_D4s_v5", "Standard_D4s_v5"},
 		{"10.0.0.0/16", `"10.0.0.0/16"`},
@@ -107,7 +107,7 @@ func TestQuote(t *testing.T) {
 
 func TestPlainReadsBackEverywhere(t *testing.T) {
 	for _, s := range []string{
-		"atlantic-aks", "v1.33.2", "./infra/base", "Standard_D4s_v5", "_x", "/", "a.b", "..", "...", "..5",
+		"atlantic-aks", "v1.37.2", "./infra/base", "Standard_D4s_v5", "_x", "/", "a.b", "..", "...", "..5",
 		"yess", "nope", "inf", "NaN", "x-1", "a--b",
 	} {
 		if !Word(s) {

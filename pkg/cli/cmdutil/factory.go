@@ -181,7 +181,7 @@ func EnvVar(key string) string {
 }
 
 // envNotSettings are FLEETCTL_ variables that are not config keys but are read elsewhere.
-var envNotSettings = map[string]bool{change.PauseAtEnv: true, change.PauseFileEnv: true,
+var envNotSettings = map[string]bool{change.PauseAtEnv: true, change.PauseFileEnv: true, NowEnv: true,
 	// credentials of --push and --pr (never settings: a token does not belong in .fleetctl.yaml)
 	"FLEETCTL_GIT_TOKEN": true, "FLEETCTL_GIT_USERNAME": true, "FLEETCTL_SSH_KEY": true, "FLEETCTL_SSH_KEY_PASSPHRASE": true}
 

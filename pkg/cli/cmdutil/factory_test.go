@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/pflag"
 )
@@ -29,7 +30,7 @@ func TestLoadConfigPrecedence(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct{ name, got, want string }{
-		{"default", c.Defaults.KubernetesVersion, "v1.33.2"},
+		{"default", c.Defaults.KubernetesVersion, "v1.37.2"},
 		{"file", c.Defaults.Location, "northeurope"},
 		{"env over file", c.Defaults.Namespace, "from-env"},
 		{"flag over env", c.Git.BranchPrefix, "flag"},
@@ -71,5 +72,31 @@ func TestEnumValue(t *testing.T) {
 	}
 	if err := e.Set("flannel"); err == nil || err.Error() != "must be one of azure|kubenet" {
 		t.Fatalf("bad value: %v", err)
+	}
+}
+
+func TestToday(t *testing.T) {
+	clock := time.Date(2026, 12, 4, 13, 0, 0, 0, time.FixedZone("CET", 3600))
+	for _, c := range []struct{ env, want, err string }{
+		{"", "2026-12-04T12:00:00Z", ""},
+		{"2027-03-01", "2027-03-01T00:00:00Z", ""},
+		{"2027-03-01T23:30:00+02:00", "2027-03-01T21:30:00Z", ""},
+		{"tomorrow", "", `environment variable FLEETCTL_NOW "tomorrow": must be YYYY-MM-DD or an RFC 3339 time`},
+	} {
+		f := &Factory{Getenv: func(k string) string {
+			if k == NowEnv {
+				return c.env
+			}
+			return ""
+		}, Now: func() time.Time { return clock }}
+		got, err := f.Today()
+		switch {
+		case c.err != "":
+			if err == nil || err.Error() != c.err {
+				t.Errorf("%q: error %v, want %s", c.env, err, c.err)
+			}
+		case err != nil || got.Format(time.RFC3339) != c.want:
+			t.Errorf("%q: %v %v, want %s", c.env, got, err, c.want)
+		}
 	}
 }

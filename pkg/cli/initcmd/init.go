@@ -28,6 +28,7 @@ type Options struct {
 
 	Dir      string
 	NoCommit bool
+	cmdutil.SupportFlags
 
 	root   string
 	config config.Config
@@ -54,7 +55,7 @@ overwriting anything a user changed. Re-running it is a no-op that says so.
 It writes .fleetctl.yaml (the org defaults), the management cluster's Flux objects, the
 empty list of clusters, the cluster chart, and the infra every workload cluster gets. In a
 repo without commits it makes the first commit on main.`,
-		Example: `  fleetctl init fleet --location eastus --kubernetes-version v1.33.2
+		Example: `  fleetctl init fleet --location eastus --kubernetes-version v1.37.2
   fleetctl init            # complete the repo in the current directory`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -67,10 +68,11 @@ repo without commits it makes the first commit on main.`,
 	}
 	fl := cmd.Flags()
 	fl.String("location", "", "default Azure region for new clusters")
-	fl.String("kubernetes-version", "", "default Kubernetes version for new clusters, e.g. v1.33.2")
+	fl.String("kubernetes-version", "", "default Kubernetes version for new clusters, e.g. v1.37.2")
 	fl.String("namespace", "", "namespace on the management cluster for the cluster objects")
 	fl.String("branch-prefix", "", "prefix of the branches fleetctl creates")
 	fl.BoolVar(&o.NoCommit, "no-commit", false, "write the files but do not make the initial commit")
+	cmdutil.AddSupportFlags(cmd, &o.SupportFlags)
 	return cmd
 }
 
@@ -94,6 +96,16 @@ func (o *Options) Complete() error {
 		return err
 	}
 	o.config = cfg
+	if o.cmd.Flags().Changed("kubernetes-version") {
+		// A new default must be a version AKS offers; one already in .fleetctl.yaml is validate's.
+		sup, err := o.SupportFlags.Support(o.f, abs, cfg)
+		if err != nil {
+			return err
+		}
+		if err := sup.Table.CheckOffered("--kubernetes-version", cfg.Defaults.KubernetesVersion, sup.Now, false); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

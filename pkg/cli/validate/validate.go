@@ -18,6 +18,7 @@ import (
 	"github.com/fleetctl/fleetctl/pkg/schema"
 	"github.com/fleetctl/fleetctl/pkg/validate/engine"
 	"github.com/fleetctl/fleetctl/pkg/validate/report"
+	"github.com/fleetctl/fleetctl/pkg/validate/rules"
 )
 
 // Options of `fleetctl validate`.
@@ -33,6 +34,7 @@ type Options struct {
 	Changed    bool
 	SchemaDir  []string
 	ChartCache string
+	cmdutil.SupportFlags
 }
 
 var formats = []string{"text", "json", "sarif", "junit"}
@@ -76,6 +78,7 @@ Exit codes: 0 clean (warnings allowed unless --strict), 1 findings, 2 usage or i
 	fl.BoolVar(&o.Notes, "notes", false, "show the notes (severity info) in text output: what was not checked offline, and why")
 	fl.BoolVar(&o.Changed, "changed", false, "check only the clusters that differ from --base (the fleet-wide rules still run)")
 	fl.StringArrayVar(&o.SchemaDir, "schema-dir", nil, "folder of CRD files that add or override schemas (repeatable)")
+	cmdutil.AddSupportFlags(cmd, &o.SupportFlags)
 	fl.StringVar(&o.ChartCache, "chart-cache", "", "folder of charts from chart repositories (<chart>-<version>.tgz as helm pull writes them, or unpacked charts) to render HelmReleases whose chart is not in the repo; nothing is fetched")
 	return cmd
 }
@@ -143,7 +146,12 @@ func (o *Options) Run() error {
 			return cmdutil.FlagErrorf("--schema-dir %s: %s", dir, err)
 		}
 	}
-	opts := engine.Options{Fleet: fl, Schemas: schemas, Strict: o.Strict}
+	sup, err := o.SupportFlags.Support(o.f, root, cfg)
+	if err != nil {
+		return err
+	}
+	opts := engine.Options{Fleet: fl, Schemas: schemas, Strict: o.Strict,
+		Support: rules.Support{Table: sup.Table, Now: sup.Now, LTS: sup.LTS, VMSizes: sup.VMSizes}}
 	if o.ChartCache != "" {
 		opts.ChartCache = os.DirFS(o.ChartCache)
 	}

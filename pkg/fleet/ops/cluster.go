@@ -20,6 +20,9 @@ func (c *Client) AddCluster(cl spec.Cluster) (*change.Plan, error) {
 	if err := cl.Validate(); err != nil {
 		return nil, err
 	}
+	if err := c.Support.cluster(cl); err != nil {
+		return nil, err
+	}
 	fl := c.Fleet
 	dir := fl.ClusterDir(cl.Name)
 	if _, err := fs.Stat(fl.FS, dir); err == nil {

@@ -22,6 +22,8 @@ type Client struct {
 	Fleet *fleet.Fleet
 	// Schemas validate the tree a plan leads to; nil loads the embedded set when first needed.
 	Schemas *schema.Set
+	// Support is what new versions and VM sizes are checked against (zero: not checked).
+	Support Support
 }
 
 // New returns a client for fl.

@@ -193,6 +193,9 @@ func (c *Client) AddPool(cluster string, req PoolRequest) (*change.Plan, error) 
 	if err := p.Validate(scope); err != nil {
 		return nil, err
 	}
+	if err := c.Support.vmSize(fmt.Sprintf("%s: node pool %q", scope, p.Name), p.VMSize); err != nil {
+		return nil, err
+	}
 	if name := cluster + "-" + p.Name; len(name) > spec.MaxClusterNameLen {
 		return nil, fmt.Errorf("%s: node pool %q: object name %q is %d characters; CAPI object names <cluster>-<pool> must be at most %d", scope, p.Name, name, len(name), spec.MaxClusterNameLen)
 	}

@@ -41,6 +41,13 @@ func (c *Client) Upgrade(cluster, version string, controlPlaneOnly bool) (*chang
 			return nil, fmt.Errorf("%w: upgrade the pools first (fleetctl cluster upgrade %s --kubernetes-version %s)", err, cluster, old.KubernetesVersion)
 		}
 	}
+	// The structural rules first (no downgrade, one minor, pool skew): they say what to do whatever
+	// the day; then the target must be a minor AKS offers.
+	if version != old.KubernetesVersion {
+		if err := c.Support.version(fmt.Sprintf("cluster %q", cluster), version); err != nil {
+			return nil, err
+		}
+	}
 	if version != old.KubernetesVersion {
 		if err := src.SetScalar([]string{"kubernetesVersion"}, version, yamledit.Str); err != nil {
 			return nil, err

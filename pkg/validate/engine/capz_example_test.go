@@ -33,7 +33,7 @@ func capzExample(t *testing.T) string {
 		"${CLUSTER_NAME}", "capz-example",
 		"${ASO_CREDENTIAL_SECRET_NAME}", "aso-credentials",
 		"${AZURE_LOCATION}", "eastus",
-		"${KUBERNETES_VERSION}", "v1.33.2",
+		"${KUBERNETES_VERSION}", "v1.37.2",
 		"${WORKER_MACHINE_COUNT:=2}", "2",
 		"${AZURE_NODE_MACHINE_TYPE}", "Standard_D4s_v5",
 	).Replace(string(b))
@@ -59,7 +59,7 @@ func TestCAPZExampleAccepted(t *testing.T) {
 		{"agent pool name (ASO pattern)", "      azureName: pool1\n", "      azureName: Pool_1\n", "schema/pattern", "spec.resources[0].spec.azureName"},
 		{"managed cluster sku (ASO enum)", "      identity:\n", "      sku:\n        tier: Platinum\n      identity:\n", "schema/enum", "spec.resources[0].spec.sku.tier"},
 		{"machine pool replicas (CAPI type)", "  replicas: 2\n", "  replicas: two\n", "schema/type", "spec.replicas"},
-		{"unknown field (CAPZ)", "  version: v1.33.2\n", "  version: v1.33.2\n  versions: v1.33.2\n", "schema/unknown-field", "spec.versions"},
+		{"unknown field (CAPZ)", "  version: v1.37.2\n", "  version: v1.37.2\n  versions: v1.37.2\n", "schema/unknown-field", "spec.versions"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

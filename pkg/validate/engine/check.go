@@ -405,6 +405,7 @@ func (c *checker) checkCluster(name string, files []string) *rules.Cluster {
 		return facts // values unreadable (already reported): the chart would only repeat it
 	}
 	c.col.add(rules.ClusterRules(*facts)...)
+	c.col.add(rules.SupportRules(*facts, c.opts.Support)...)
 	c.renderChart(facts, values)
 	return facts
 }

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/txtar"
 
@@ -19,7 +20,9 @@ import (
 	"github.com/fleetctl/fleetctl/pkg/gitrepo"
 	"github.com/fleetctl/fleetctl/pkg/render"
 	"github.com/fleetctl/fleetctl/pkg/schema"
+	"github.com/fleetctl/fleetctl/pkg/support"
 	"github.com/fleetctl/fleetctl/pkg/validate"
+	"github.com/fleetctl/fleetctl/pkg/validate/rules"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected findings of the corpus")
@@ -54,7 +57,7 @@ func runEngineAll(t testing.TB, f *fleet.Fleet, base bool) []validate.Finding {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := Options{Fleet: f, Schemas: schemas}
+	opts := Options{Fleet: f, Schemas: schemas, Support: corpusSupport}
 	if base {
 		repo, err := gitrepo.Open(f.Root)
 		if err != nil {
@@ -70,6 +73,9 @@ func runEngineAll(t testing.TB, f *fleet.Fleet, base bool) []validate.Finding {
 	}
 	return res.Findings
 }
+
+// corpusSupport checks the support windows at a fixed day, never the clock's.
+var corpusSupport = rules.Support{Table: support.Default(), Now: time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC)}
 
 func TestGoodRepoIsClean(t *testing.T) {
 	f := goodRepo(t, t.TempDir())

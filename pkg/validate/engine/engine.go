@@ -49,6 +49,10 @@ type Options struct {
 	// ChartCache, when set, holds charts of chart repositories (<chart>-<version>.tgz or unpacked
 	// chart folders) so that HelmReleases from a HelmRepository or OCIRepository are rendered too.
 	ChartCache fs.FS
+	// Support, with a table and a day, checks every cluster's Kubernetes versions and VM sizes
+	// against the support windows (validate sets it; a write's check does not: the fleet client
+	// checks what a write asks for).
+	Support rules.Support
 }
 
 // Result is what a run found and how much it looked at.

@@ -32,7 +32,7 @@ func changeCases() []changeCase {
 		{"mutable changes", none, both(
 			pool("system", func(p *spec.PoolValue) { p.Count = ptr(5) }),
 			pool("work", func(p *spec.PoolValue) { p.Autoscale = &spec.Autoscale{Min: ptr(0), Max: ptr(50)} }),
-			func(v *spec.Values) { v.SKUTier = "Standard"; v.KubernetesVersion = "v1.33.9" },
+			func(v *spec.Values) { v.SKUTier = "Standard"; v.KubernetesVersion = "v1.37.9" },
 		), nil},
 
 		{"location", none, func(v *spec.Values) { v.Location = "westeurope" }, []string{validate.RuleChangeImmutableCluster}},
@@ -58,10 +58,10 @@ func changeCases() []changeCase {
 		{"network dropped", none, func(v *spec.Values) { v.Network = nil },
 			[]string{validate.RuleChangeImmutableDefault, validate.RuleChangeImmutableDefault, validate.RuleChangeImmutableDefault}},
 
-		{"downgrade", none, func(v *spec.Values) { v.KubernetesVersion = "v1.33.1" }, []string{validate.RuleChangeDowngrade}},
-		{"minor downgrade", none, func(v *spec.Values) { v.KubernetesVersion = "v1.32.9" }, []string{validate.RuleChangeDowngrade}},
-		{"next minor", none, func(v *spec.Values) { v.KubernetesVersion = "v1.34.0" }, nil},
-		{"skip a minor", none, func(v *spec.Values) { v.KubernetesVersion = "v1.35.0" }, []string{validate.RuleChangeMinorSkip}},
+		{"downgrade", none, func(v *spec.Values) { v.KubernetesVersion = "v1.37.1" }, []string{validate.RuleChangeDowngrade}},
+		{"minor downgrade", none, func(v *spec.Values) { v.KubernetesVersion = "v1.36.9" }, []string{validate.RuleChangeDowngrade}},
+		{"next minor", none, func(v *spec.Values) { v.KubernetesVersion = "v1.38.0" }, nil},
+		{"skip a minor", none, func(v *spec.Values) { v.KubernetesVersion = "v1.39.0" }, []string{validate.RuleChangeMinorSkip}},
 		{"major", none, func(v *spec.Values) { v.KubernetesVersion = "v2.0.0" }, []string{validate.RuleChangeMinorSkip}},
 		{"malformed version", none, func(v *spec.Values) { v.KubernetesVersion = "latest" }, nil},
 
@@ -138,7 +138,7 @@ func TestChanges(t *testing.T) {
 func TestChangesMessages(t *testing.T) {
 	b, h := validValues(), validValues()
 	setPool(&h, "work", func(p *spec.PoolValue) { p.VMSize = "Standard_D16s_v5" })
-	h.KubernetesVersion = "v1.35.1"
+	h.KubernetesVersion = "v1.39.1"
 	head := clusterOf(h)
 	pos := map[string][2]int{"kubernetesVersion": {5, 20}, "nodePools.work": {12, 3}, "nodePools.work.vmSize": {14, 13}}
 	head.Pos = func(p string) (int, int) { return pos[p][0], pos[p][1] }
@@ -153,7 +153,7 @@ func TestChangesMessages(t *testing.T) {
 				t.Errorf("%+v", f)
 			}
 		case validate.RuleChangeMinorSkip:
-			if f.Line != 5 || !strings.Contains(f.Message, "v1.33.2") || !strings.Contains(f.Fix, "v1.34") {
+			if f.Line != 5 || !strings.Contains(f.Message, "v1.37.2") || !strings.Contains(f.Fix, "v1.38") {
 				t.Errorf("%+v", f)
 			}
 		}

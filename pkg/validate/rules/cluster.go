@@ -30,7 +30,7 @@ func ClusterRules(c Cluster) []validate.Finding {
 		if _, ok := spec.ParseVersion(v); !ok {
 			out = append(out, c.at(validate.RuleKubernetesVersion, "kubernetesVersion",
 				fmt.Sprintf("kubernetesVersion %q is not a Kubernetes version of the form v<major>.<minor>.<patch>", v),
-				"write it as v<major>.<minor>.<patch> without leading zeros, e.g. v1.33.2"))
+				"write it as v<major>.<minor>.<patch> without leading zeros, e.g. v1.37.2"))
 		}
 	}
 	validate.Sort(out)

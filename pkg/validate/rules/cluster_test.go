@@ -91,17 +91,17 @@ func clusterCases() []clusterCase {
 		{"object name both pools", func(v *spec.Values) { v.Name = strings.Repeat("a", 60) }, []string{validate.RulePoolObjectNameLength, validate.RulePoolObjectNameLength}},
 
 		{"version leading zero", func(v *spec.Values) { v.KubernetesVersion = "v1.033.2" }, []string{validate.RuleKubernetesVersion}},
-		{"version without v", func(v *spec.Values) { v.KubernetesVersion = "1.33.2" }, []string{validate.RuleKubernetesVersion}},
-		{"version two parts", func(v *spec.Values) { v.KubernetesVersion = "v1.33" }, []string{validate.RuleKubernetesVersion}},
+		{"version without v", func(v *spec.Values) { v.KubernetesVersion = "1.37.2" }, []string{validate.RuleKubernetesVersion}},
+		{"version two parts", func(v *spec.Values) { v.KubernetesVersion = "v1.37" }, []string{validate.RuleKubernetesVersion}},
 		{"version overflow", func(v *spec.Values) { v.KubernetesVersion = "v1.99999999999999999999.0" }, []string{validate.RuleKubernetesVersion}},
 		{"version unset", func(v *spec.Values) { v.KubernetesVersion = "" }, nil},
 
-		{"pool version two minors behind", func(v *spec.Values) { setPoolVersion(v, "work", "v1.31.9") }, nil},
+		{"pool version two minors behind", func(v *spec.Values) { setPoolVersion(v, "work", "v1.35.9") }, nil},
 		{"pool version equal", func(v *spec.Values) { setPoolVersion(v, "work", v.KubernetesVersion) }, nil},
-		{"pool version three minors behind", func(v *spec.Values) { setPoolVersion(v, "work", "v1.30.0") }, []string{validate.RulePoolVersionSkew}},
-		{"pool version ahead by a patch", func(v *spec.Values) { setPoolVersion(v, "work", "v1.33.3") }, []string{validate.RulePoolVersionSkew}},
+		{"pool version three minors behind", func(v *spec.Values) { setPoolVersion(v, "work", "v1.34.0") }, []string{validate.RulePoolVersionSkew}},
+		{"pool version ahead by a patch", func(v *spec.Values) { setPoolVersion(v, "work", "v1.37.3") }, []string{validate.RulePoolVersionSkew}},
 		{"pool version other major", func(v *spec.Values) { setPoolVersion(v, "work", "v0.33.2") }, []string{validate.RulePoolVersionSkew}},
-		{"pool version malformed is the schema's", func(v *spec.Values) { setPoolVersion(v, "work", "1.33") }, nil},
+		{"pool version malformed is the schema's", func(v *spec.Values) { setPoolVersion(v, "work", "1.37") }, nil},
 	}
 }
 

@@ -17,7 +17,7 @@ func validValues() spec.Values {
 		Name:              "atlantic-aks",
 		Location:          "eastus",
 		ResourceGroup:     "atlantic-aks-rg",
-		KubernetesVersion: "v1.33.2",
+		KubernetesVersion: "v1.37.2",
 		Network:           &spec.NetworkValues{Plugin: "azure", ServiceCIDR: "10.0.0.0/16", DNSServiceIP: "10.0.0.10"},
 		Credentials:       &spec.CredentialsValues{SecretName: "aso-credentials"},
 		NodePools: map[string]spec.PoolValue{

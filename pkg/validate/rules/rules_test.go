@@ -31,6 +31,9 @@ func allFindings() []validate.Finding {
 	for _, tc := range changeCases() {
 		out = append(out, Changes(tc.pair())...)
 	}
+	for _, tc := range supportCases() {
+		out = append(out, tc.findings()...)
+	}
 	return out
 }
 

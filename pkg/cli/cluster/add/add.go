@@ -36,6 +36,7 @@ type Options struct {
 	InfraPath         string
 	ValuesFile        string
 	cmdutil.WriteFlags
+	cmdutil.SupportFlags
 
 	cluster spec.Cluster
 }
@@ -56,14 +57,16 @@ func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 values.yaml and kustomization), list it in capi/clusters/kustomization.yaml, render the chart
 with the new values to check it, and commit the change on a new branch <prefix>/add-cluster-NAME.
 
-Every input is checked against the AKS rules before anything is written. Defaults come from
+Every input is checked against the AKS rules before anything is written: the Kubernetes
+version must be of a minor AKS offers on the day and each VM size one fleetctl knows (the
+support table of docs/providers.md, or --versions-file; support.vmSizes adds sizes). Defaults come from
 .fleetctl.yaml; --values adds a values file in the chart's shape, which flags override.
 
 --node-pool takes comma-separated key=value pairs: ` + strings.Join(spec.PoolKeys, ", ") + `.
 A pool named like a default pool in .fleetctl.yaml takes that pool's settings for keys not given.
 Give min and max instead of count for an autoscaled pool. Zones: zones=1,2,3.`,
 		Example: `  fleetctl cluster add atlantic-aks
-  fleetctl cluster add pacific-aks --location westus3 --kubernetes-version v1.33.2 \
+  fleetctl cluster add pacific-aks --location westus3 --kubernetes-version v1.37.2 \
     --node-pool name=system,mode=System,vm-size=Standard_D4s_v5,count=3 \
     --node-pool name=work,mode=User,vm-size=Standard_D8s_v5,min=2,max=20,zones=1,2,3
   fleetctl cluster add test-aks --dry-run`,
@@ -90,6 +93,7 @@ Give min and max instead of count for an autoscaled pool. Zones: zones=1,2,3.`,
 	fl.StringVar(&o.InfraPath, "infra-path", "", "repo path the cluster's infra Kustomization applies (default from .fleetctl.yaml)")
 	fl.StringVarP(&o.ValuesFile, "values", "f", "", "extra chart values file (the chart's values shape)")
 	cmdutil.AddWriteFlags(cmd, &o.WriteFlags, "<prefix>/add-cluster-NAME")
+	cmdutil.AddSupportFlags(cmd, &o.SupportFlags)
 	_ = cmd.RegisterFlagCompletionFunc("kubernetes-version", cobra.NoFileCompletions)
 	return cmd
 }
@@ -184,6 +188,9 @@ func (o *Options) Validate() error { return o.WriteFlags.Validate() }
 // Run plans the cluster with the fleet client and writes it as the flags say.
 func (o *Options) Run() error {
 	return o.RunWrite(o.f, "cluster add "+o.cluster.Name, func(c *ops.Client) (*change.Plan, error) {
+		if err := o.SupportFlags.Apply(o.f, c); err != nil {
+			return nil, err
+		}
 		return c.AddCluster(o.cluster)
 	})
 }

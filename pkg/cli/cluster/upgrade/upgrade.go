@@ -20,6 +20,7 @@ type Options struct {
 	KubernetesVersion string
 	ControlPlaneOnly  bool
 	cmdutil.WriteFlags
+	cmdutil.SupportFlags
 }
 
 // NewCmd returns `fleetctl cluster upgrade`; runF replaces Run in tests.
@@ -31,14 +32,15 @@ func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 		Long: `Upgrade the control plane and every node pool to a new Kubernetes version, editing the
 cluster's values in place.
 
-The rules of AKS apply: no downgrades, and one minor version at a time (v1.33.x to v1.34.y, not
-v1.35.z). With --control-plane-only the pools keep the version they run: each gets its own
+The rules of AKS apply: no downgrades, and one minor version at a time (v1.36.x to v1.37.y, not
+v1.38.z), to a minor AKS offers on the day (the support table of docs/providers.md, or
+--versions-file). With --control-plane-only the pools keep the version they run: each gets its own
 kubernetesVersion in the values, which must stay at most ` + fmt.Sprint(spec.MaxPoolMinorSkew) + ` minor versions behind the
 control plane. Run upgrade again without --control-plane-only (at the control plane's version, or
 the next one) to bring the pools up; they then follow the cluster's version again.`,
-		Example: `  fleetctl cluster upgrade atlantic-aks --kubernetes-version v1.34.1
-  fleetctl cluster upgrade atlantic-aks --kubernetes-version v1.34.1 --control-plane-only
-  fleetctl cluster upgrade atlantic-aks --kubernetes-version v1.34.1 --dry-run`,
+		Example: `  fleetctl cluster upgrade atlantic-aks --kubernetes-version v1.37.2
+  fleetctl cluster upgrade atlantic-aks --kubernetes-version v1.37.2 --control-plane-only
+  fleetctl cluster upgrade atlantic-aks --kubernetes-version v1.37.2 --dry-run`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: cmdutil.CompleteClusterArgs(f, false),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -52,6 +54,7 @@ the next one) to bring the pools up; they then follow the cluster's version agai
 	_ = cmd.MarkFlagRequired("kubernetes-version")
 	_ = cmd.RegisterFlagCompletionFunc("kubernetes-version", cobra.NoFileCompletions)
 	cmdutil.AddWriteFlags(cmd, &o.WriteFlags, "<prefix>/upgrade-NAME")
+	cmdutil.AddSupportFlags(cmd, &o.SupportFlags)
 	return cmd
 }
 
@@ -64,6 +67,9 @@ func (o *Options) Validate() error { return o.WriteFlags.Validate() }
 // Run plans the upgrade with the fleet client and writes it.
 func (o *Options) Run() error {
 	return o.RunWrite(o.f, "cluster upgrade "+o.Name, func(c *ops.Client) (*change.Plan, error) {
+		if err := o.SupportFlags.Apply(o.f, c); err != nil {
+			return nil, err
+		}
 		return c.Upgrade(o.Name, o.KubernetesVersion, o.ControlPlaneOnly)
 	})
 }

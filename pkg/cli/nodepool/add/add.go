@@ -32,6 +32,7 @@ type Options struct {
 	OSDiskType   *cmdutil.EnumValue
 	OSDiskSizeGB int
 	cmdutil.WriteFlags
+	cmdutil.SupportFlags
 
 	req ops.PoolRequest
 }
@@ -77,6 +78,7 @@ disk in place. To change one, add a new pool with the new settings, move the wor
 	cmdutil.AddEnumFlag(cmd, o.OSDiskType, "os-disk-type", "OS disk type (immutable)")
 	fl.IntVar(&o.OSDiskSizeGB, "os-disk-size-gb", 0, "OS disk size in GB (immutable)")
 	cmdutil.AddWriteFlags(cmd, &o.WriteFlags, "<prefix>/add-pool-CLUSTER-POOL")
+	cmdutil.AddSupportFlags(cmd, &o.SupportFlags)
 	return cmd
 }
 
@@ -115,6 +117,9 @@ func (o *Options) Validate() error { return o.WriteFlags.Validate() }
 // Run plans the new pool with the fleet client and writes it.
 func (o *Options) Run() error {
 	return o.RunWrite(o.f, fmt.Sprintf("nodepool add %s %s", o.Cluster, o.Pool), func(c *ops.Client) (*change.Plan, error) {
+		if err := o.SupportFlags.Apply(o.f, c); err != nil {
+			return nil, err
+		}
 		return c.AddPool(o.Cluster, o.req)
 	})
 }

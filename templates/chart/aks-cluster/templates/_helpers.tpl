@@ -23,7 +23,7 @@ Azure region.
 Kubernetes version of the control plane and of every MachinePool.
 */}}
 {{- define "aks-cluster.kubernetesVersion" -}}
-{{- required "values.kubernetesVersion is required, e.g. v1.33.2" .Values.kubernetesVersion -}}
+{{- required "values.kubernetesVersion is required, e.g. v1.37.2" .Values.kubernetesVersion -}}
 {{- end -}}
 
 {{/*
