@@ -169,9 +169,13 @@ func File(p string, src []byte) ([]byte, []validate.Finding, error) {
 			out = append(out, f)
 			continue
 		}
-		next, fs, err := moveDoc(cur, i, d, group, step, f)
+		next, fs, err := moveDoc(cur, i, group, step, f)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %s %s: %w", p, apiVersion, kind, err)
+		}
+		if bytes.Equal(next, cur) {
+			out = append(out, fs...) // not moved: the findings say why
+			continue
 		}
 		cur = next
 		f.Severity, f.Rule = validate.Info, RuleMoved
@@ -182,8 +186,8 @@ func File(p string, src []byte) ([]byte, []validate.Finding, error) {
 	return cur, out, nil
 }
 
-// moveDoc rewrites document i (parsed as d) to the step's version and applies its field steps.
-func moveDoc(src []byte, i int, d *yaml.Node, group string, step kindStep, at validate.Finding) ([]byte, []validate.Finding, error) {
+// moveDoc rewrites document i to the step's version and applies its field steps.
+func moveDoc(src []byte, i int, group string, step kindStep, at validate.Finding) ([]byte, []validate.Finding, error) {
 	var out []validate.Finding
 	for _, fs := range step.fields {
 		n, err := yamledit.Lookup(src, i, fs.path)
@@ -229,6 +233,10 @@ func moveDoc(src []byte, i int, d *yaml.Node, group string, step kindStep, at va
 		default:
 			parent := fs.path[:len(fs.path)-1]
 			to := append(append([]string{}, parent...), fs.to)
+			parentKey, err := keyNode(src, i, fs.path)
+			if err != nil {
+				return nil, nil, err
+			}
 			val := clean(n)
 			if fs.convert != nil {
 				if val, err = fs.convert(n); err != nil {
@@ -249,6 +257,10 @@ func moveDoc(src []byte, i int, d *yaml.Node, group string, step kindStep, at va
 			if fs.convert != nil {
 				f.Message = fmt.Sprintf("%s rewritten as %s: %s", f.Field, fs.to, fs.why)
 			}
+			if c := headComment(parentKey); c != "" {
+				f.Severity = validate.Warning
+				f.Message += fmt.Sprintf("; the comment above %s went with it: %s", fs.path[len(fs.path)-1], c)
+			}
 		}
 		out = append(out, f)
 	}
@@ -257,6 +269,35 @@ func moveDoc(src []byte, i int, d *yaml.Node, group string, step kindStep, at va
 		return nil, nil, err
 	}
 	return src, out, nil
+}
+
+// keyNode returns the key node of path's last element.
+func keyNode(src []byte, i int, path []string) (*yaml.Node, error) {
+	var m *yaml.Node
+	var err error
+	if len(path) == 1 {
+		docs, derr := documents(src)
+		if derr != nil || i >= len(docs) || len(docs[i].Content) == 0 {
+			return nil, derr
+		}
+		m = docs[i].Content[0]
+	} else if m, err = yamledit.Lookup(src, i, path[:len(path)-1]); err != nil || m == nil {
+		return nil, err
+	}
+	for j := 0; j+1 < len(m.Content); j += 2 {
+		if m.Content[j].Value == path[len(path)-1] {
+			return m.Content[j], nil
+		}
+	}
+	return nil, nil
+}
+
+// headComment is the comment lines above a key, on one line.
+func headComment(k *yaml.Node) string {
+	if k == nil || k.HeadComment == "" {
+		return ""
+	}
+	return strings.Join(strings.Fields(k.HeadComment), " ")
 }
 
 // json6902 turns spec.patchesJson6902 items ({target, patch: [operations]}) into spec.patches
