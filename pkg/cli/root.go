@@ -15,6 +15,7 @@ import (
 	"github.com/fleetctl/fleetctl/pkg/cli/cluster"
 	"github.com/fleetctl/fleetctl/pkg/cli/cmdutil"
 	"github.com/fleetctl/fleetctl/pkg/cli/initcmd"
+	"github.com/fleetctl/fleetctl/pkg/cli/migrate"
 	"github.com/fleetctl/fleetctl/pkg/cli/nodepool"
 	plancmd "github.com/fleetctl/fleetctl/pkg/cli/plan"
 	prcmd "github.com/fleetctl/fleetctl/pkg/cli/pr"
@@ -64,6 +65,7 @@ offline, and commits each change to a new branch ready for a pull request.`,
 		validatecmd.NewCmd(f, nil),
 		plancmd.NewCmd(f, nil),
 		prcmd.NewCmd(f),
+		migrate.NewCmd(f, nil),
 		repair.NewCmd(f, nil),
 	)
 	root.SetOut(f.IO.Out)

@@ -17,7 +17,7 @@ import (
 // and templates, and the cluster summary cache.
 // A folder that is not a git repository is read without the cache.
 func (f *Factory) Fleet() (*fleet.Fleet, error) {
-	fl, _, err := f.fleet()
+	fl, _, err := f.fleet(false)
 	if errors.Is(err, gitrepo.ErrNotRepo) {
 		err = nil
 	}
@@ -25,20 +25,26 @@ func (f *Factory) Fleet() (*fleet.Fleet, error) {
 }
 
 // FleetRepo opens the fleet repo and its git repository, which a write needs.
-func (f *Factory) FleetRepo() (*fleet.Fleet, *gitrepo.Repo, error) {
-	fl, repo, err := f.fleet()
+func (f *Factory) FleetRepo() (*fleet.Fleet, *gitrepo.Repo, error) { return f.fleetRepo(false) }
+
+// AnyFleetRepo is FleetRepo for a repo that may have no .fleetctl.yaml yet (fleetctl migrate on a
+// repo fleetctl never wrote): the defaults stand in for it.
+func (f *Factory) AnyFleetRepo() (*fleet.Fleet, *gitrepo.Repo, error) { return f.fleetRepo(true) }
+
+func (f *Factory) fleetRepo(optional bool) (*fleet.Fleet, *gitrepo.Repo, error) {
+	fl, repo, err := f.fleet(optional)
 	if errors.Is(err, gitrepo.ErrNotRepo) {
 		err = fmt.Errorf("%s is not a git repository: fleetctl commits every change; run git init there, or fleetctl init", fl.Root)
 	}
 	return fl, repo, err
 }
 
-func (f *Factory) fleet() (*fleet.Fleet, *gitrepo.Repo, error) {
+func (f *Factory) fleet(optional bool) (*fleet.Fleet, *gitrepo.Repo, error) {
 	root, err := f.RepoRoot()
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg, err := f.LoadConfig(root, nil, nil, false)
+	cfg, err := f.LoadConfig(root, nil, nil, optional)
 	if err != nil {
 		return nil, nil, err
 	}

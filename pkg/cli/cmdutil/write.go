@@ -24,6 +24,9 @@ type WriteFlags struct {
 	Labels    []string
 	Reviewers []string
 	Draft     bool
+
+	// NoConfig lets the command run on a repo without .fleetctl.yaml (the defaults stand in).
+	NoConfig bool
 }
 
 // AddWriteFlags registers --dry-run, --no-commit, --branch and --from; defaultBranch describes the
@@ -77,6 +80,9 @@ func (w *WriteFlags) Validate() error {
 // the repo lock and the journal ("cluster add atlantic-aks").
 func (w WriteFlags) RunWrite(f *Factory, command string, plan func(*ops.Client) (*change.Plan, error)) error {
 	fl, repo, err := f.FleetRepo()
+	if w.NoConfig {
+		fl, repo, err = f.AnyFleetRepo()
+	}
 	if err != nil {
 		return err
 	}
