@@ -2,6 +2,13 @@
 // with Helm's own loader and template engine, so that fleetctl can show and
 // check exactly what Flux's helm-controller will apply, without a cluster.
 //
+// It uses the Helm 4 library at the minor helm-controller is built with (a
+// test in this package compares the go.mod files) and takes the steps of
+// Helm's install action: the chart v2 loader, values coalesced over the
+// chart's defaults (chart/common/util.CoalesceValues), the values checked
+// against values.schema.json, and the engine run on the top-level values
+// ToRenderValues builds.
+//
 // The chart's values.schema.json is compiled once, when the chart is loaded,
 // without any loader for remote references; every Render validates the
 // values with it before rendering.
@@ -18,11 +25,14 @@ import (
 	"sort"
 	"strings"
 
-	helmchart "helm.sh/helm/v3/pkg/chart"
-	"helm.sh/helm/v3/pkg/chart/loader"
-	"helm.sh/helm/v3/pkg/chartutil"
-	"helm.sh/helm/v3/pkg/engine"
-	"helm.sh/helm/v3/pkg/ignore"
+	chartapi "helm.sh/helm/v4/pkg/chart"
+	"helm.sh/helm/v4/pkg/chart/common"
+	chartutil "helm.sh/helm/v4/pkg/chart/common/util"
+	"helm.sh/helm/v4/pkg/chart/loader/archive"
+	helmchart "helm.sh/helm/v4/pkg/chart/v2"
+	"helm.sh/helm/v4/pkg/chart/v2/loader"
+	"helm.sh/helm/v4/pkg/engine"
+	"helm.sh/helm/v4/pkg/ignore"
 
 	"github.com/fleetctl/fleetctl/pkg/apijson"
 )
@@ -31,7 +41,8 @@ import (
 // safe for concurrent use by multiple goroutines once loaded.
 type Chart struct {
 	chart  *helmchart.Chart
-	schema *valuesSchema // nil when the chart has no values.schema.json
+	meta   map[string]any // Chart.yaml as Helm v4 exposes it to templates (.Chart)
+	schema *valuesSchema  // nil when the chart has no values.schema.json
 }
 
 // Object is one rendered Kubernetes object.
@@ -54,8 +65,8 @@ func (o Object) String() string {
 
 // Load reads the chart in directory dir of fsys (for instance
 // os.DirFS(repoRoot) and "charts/aks-cluster", or the embedded templates)
-// with Helm's loader, honouring the chart's .helmignore, and compiles its
-// values.schema.json.
+// with Helm's chart v2 loader, honouring the chart's .helmignore as Helm's
+// directory loader does, and compiles its values.schema.json.
 func Load(fsys fs.FS, dir string) (*Chart, error) {
 	dir = path.Clean(strings.TrimPrefix(dir, "./"))
 	if !fs.ValidPath(dir) {
@@ -71,7 +82,7 @@ func Load(fsys fs.FS, dir string) (*Chart, error) {
 	}
 	rules.AddDefaults()
 
-	var files []*loader.BufferedFile
+	var files []*archive.BufferedFile
 	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -106,7 +117,7 @@ func Load(fsys fs.FS, dir string) (*Chart, error) {
 		if err != nil {
 			return err
 		}
-		files = append(files, &loader.BufferedFile{Name: rel, Data: data})
+		files = append(files, &archive.BufferedFile{Name: rel, Data: data})
 		return nil
 	})
 	if err != nil {
@@ -135,6 +146,9 @@ func LoadArchive(r io.Reader, name string) (*Chart, error) {
 
 func newChart(hc *helmchart.Chart, name string) (*Chart, error) {
 	c := &Chart{chart: hc}
+	if ca, err := chartapi.NewAccessor(hc); err == nil {
+		c.meta = ca.MetadataAsMap()
+	}
 	if len(hc.Schema) > 0 {
 		var err error
 		if c.schema, err = compileSchema(hc.Schema); err != nil {
@@ -166,7 +180,7 @@ func (c *Chart) Validate(values map[string]any) error {
 
 // mergedValues returns the user values coalesced with the chart's defaults,
 // checked against the schema.
-func (c *Chart) mergedValues(values map[string]any) (chartutil.Values, error) {
+func (c *Chart) mergedValues(values map[string]any) (common.Values, error) {
 	user, err := normalize(values)
 	if err != nil {
 		return nil, fmt.Errorf("values: %w", err)
@@ -202,24 +216,28 @@ func (c *Chart) Render(values map[string]any, release, namespace string) ([]Obje
 }
 
 // render runs Helm's engine on values that are already merged (and, from
-// Render, validated) and decodes the result.
-func (c *Chart) render(merged chartutil.Values, release, namespace string) ([]Object, error) {
-	top := chartutil.Values{
-		"Chart":        c.chart.Metadata,
-		"Capabilities": chartutil.DefaultCapabilities,
+// Render, validated) and decodes the result. The top-level values are the ones
+// Helm v4's install action builds (chart/common/util.ToRenderValues) for a
+// first install; Capabilities are Helm's defaults, as in `helm template`, since
+// there is no cluster to ask.
+func (c *Chart) render(merged common.Values, release, namespace string) ([]Object, error) {
+	top := common.Values{
+		"Chart":        c.meta,
+		"Capabilities": common.DefaultCapabilities,
 		"Release": map[string]any{
 			"Name":      release,
 			"Namespace": namespace,
-			"IsInstall": true,
 			"IsUpgrade": false,
+			"IsInstall": true,
 			"Revision":  1,
 			"Service":   "Helm",
 		},
 		"Values": merged,
 	}
-	// A fresh Engine per call: Render on the zero Engine keeps no state, and
-	// Strict stays off, as in helm-controller.
-	out, err := engine.Engine{}.Render(c.chart, top)
+	// A fresh Engine per call, as the install action makes one: no DNS
+	// lookups, no custom functions, Strict off, as in helm-controller.
+	var e engine.Engine
+	out, err := e.Render(c.chart, top)
 	if err != nil {
 		return nil, fmt.Errorf("render: %w", err)
 	}

@@ -43,16 +43,19 @@ func (refuseLoader) Load(u string) (any, error) {
 	return nil, fmt.Errorf("schema reference %q is outside values.schema.json; only local references (#/...) are supported", u)
 }
 
-// compileSchema compiles a values.schema.json document. Schemas without
-// $schema are read as draft-07, the newest draft every Helm 3 release
-// understands.
+// compileSchema compiles a values.schema.json document the way Helm v4
+// (chart/common/util.ValidateAgainstSingleSchema) does: same library, same
+// resource URL, and no default draft of our own, so a schema without $schema
+// is read as the library's latest draft (2020-12), as helm-controller reads
+// it. Compiling also checks the document against its draft's metaschema, as
+// Helm does before it validates anything. Only the loaders differ: Helm
+// fetches file, http(s) and urn references, fleetctl refuses them.
 func compileSchema(data []byte) (*valuesSchema, error) {
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
 	if err != nil {
 		return nil, err
 	}
 	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft7)
 	c.UseLoader(refuseLoader{})
 	if err := c.AddResource(schemaURL, doc); err != nil {
 		return nil, err
@@ -162,9 +165,10 @@ func (s *valuesSchema) collect(e *jsonschema.ValidationError, out *[]Violation) 
 		return
 	case *kind.PropertyNames:
 		// Here SchemaURL already points at the propertyNames subschema. The
-		// validator (v6.0.3) stores a live, later reused slice as this
-		// error's instance location, so derive it from the schema location
-		// when that is a plain chain of properties.
+		// validator (v6.0.2, the one Helm v4.2 pins) validates the key as a
+		// document of its own and so reports it at the root, as Helm prints
+		// it; derive the location from the schema location when that is a
+		// plain chain of properties.
 		loc := e.InstanceLocation
 		if derived, ok := instanceFromSchema(strings.TrimSuffix(schemaPtr, "/propertyNames")); ok {
 			loc = derived
