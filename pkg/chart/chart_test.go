@@ -426,7 +426,7 @@ func TestTemplatesTolerateMissingOptionalValues(t *testing.T) {
 	}
 	for name, values := range cases {
 		t.Run(name, func(t *testing.T) {
-			objs, err := c.render(common.Values(values), "bare", "default")
+			objs, err := c.render(c.chart, common.Values(values), "bare", "default")
 			if err != nil {
 				t.Fatalf("render without schema: %v", err)
 			}
@@ -437,7 +437,7 @@ func TestTemplatesTolerateMissingOptionalValues(t *testing.T) {
 	}
 
 	// Required values fail with a clear message rather than a template crash.
-	objs, err := c.render(common.Values{"location": "eastus"}, "x", "default")
+	objs, err := c.render(c.chart, common.Values{"location": "eastus"}, "x", "default")
 	if err == nil || !strings.Contains(err.Error(), "values.name is required") {
 		t.Errorf("render without name: %v, %d objects; want a 'values.name is required' error", err, len(objs))
 	}

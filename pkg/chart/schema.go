@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -77,6 +78,10 @@ type Violation struct {
 	Rule string
 	// Message says what is wrong.
 	Message string
+	// Schema is the chart path of the values.schema.json that holds the
+	// rule: empty for the chart's own, "charts/<name>" (and so on down) for
+	// a subchart's.
+	Schema string
 }
 
 func (v Violation) String() string {
@@ -87,7 +92,7 @@ func (v Violation) String() string {
 	if v.Rule == "" {
 		return fmt.Sprintf("%s: %s", p, v.Message)
 	}
-	return fmt.Sprintf("%s: %s [values.schema.json#%s]", p, v.Message, v.Rule)
+	return fmt.Sprintf("%s: %s [%s#%s]", p, v.Message, path.Join(v.Schema, "values.schema.json"), v.Rule)
 }
 
 // SchemaError lists every violation of values.schema.json found in a set of
@@ -108,28 +113,45 @@ func (e *SchemaError) Error() string {
 
 // validate checks values, which must hold JSON-compatible types only.
 func (s *valuesSchema) validate(values map[string]any) error {
+	out, err := s.violations(values)
+	if err != nil || len(out) == 0 {
+		return err
+	}
+	return &SchemaError{Violations: sortViolations(out)}
+}
+
+// violations lists how values break the schema, unsorted; the values are
+// those at path prefix of the whole.
+func (s *valuesSchema) violations(values map[string]any, prefix ...string) ([]Violation, error) {
 	inst, err := normalize(values)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	err = s.schema.Validate(inst)
 	if err == nil {
-		return nil
+		return nil, nil
 	}
 	var ve *jsonschema.ValidationError
 	if !errors.As(err, &ve) {
-		return err
+		return nil, err
 	}
 	var out []Violation
-	s.collect(ve, &out)
+	s.collect(ve, prefix, &out)
+	if len(out) == 0 {
+		out = append(out, Violation{Path: dotted(prefix), Message: ve.Error()})
+	}
+	return out, nil
+}
+
+// sortViolations sorts by path and message and drops repeats: the same
+// failure can be reached twice (for instance through allOf and a $ref).
+func sortViolations(out []Violation) []Violation {
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Path != out[j].Path {
 			return out[i].Path < out[j].Path
 		}
 		return out[i].Message < out[j].Message
 	})
-	// The same failure can be reached twice (for instance through allOf and
-	// a $ref); report it once.
 	uniq := out[:0]
 	for i, v := range out {
 		if i > 0 && v == out[i-1] {
@@ -137,14 +159,13 @@ func (s *valuesSchema) validate(values map[string]any) error {
 		}
 		uniq = append(uniq, v)
 	}
-	if len(uniq) == 0 {
-		uniq = append(uniq, Violation{Message: ve.Error()})
-	}
-	return &SchemaError{Violations: uniq}
+	return uniq
 }
 
-// collect appends the leaves of a validation error tree as violations.
-func (s *valuesSchema) collect(e *jsonschema.ValidationError, out *[]Violation) {
+// collect appends the leaves of a validation error tree as violations, their
+// paths under prefix.
+func (s *valuesSchema) collect(e *jsonschema.ValidationError, prefix []string, out *[]Violation) {
+	dotted := func(toks []string) string { return dotted(append(clone(prefix), toks...)) }
 	schemaPtr := fragment(e.SchemaURL)
 	rule := schemaPtr + jsonPointer(e.ErrorKind.KeywordPath())
 	// A subschema with an errorMessage speaks for everything below it.
@@ -182,7 +203,7 @@ func (s *valuesSchema) collect(e *jsonschema.ValidationError, out *[]Violation) 
 	}
 	if len(e.Causes) > 0 {
 		for _, c := range e.Causes {
-			s.collect(c, out)
+			s.collect(c, prefix, out)
 		}
 		return
 	}
