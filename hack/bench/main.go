@@ -28,7 +28,7 @@ import (
 // Peer tool versions; each builds with the Go toolchain the main module uses.
 var peers = []struct{ name, pkg string }{
 	{"kustomize", "sigs.k8s.io/kustomize/kustomize/v5@v5.7.1"},
-	{"helm", "helm.sh/helm/v3/cmd/helm@v3.22.0"},
+	{"helm", "helm.sh/helm/v4/cmd/helm@v4.2.4"},
 	{"kubeconform", "github.com/yannh/kubeconform/cmd/kubeconform@v0.7.0"},
 }
 

@@ -2,6 +2,13 @@
 // with Helm's own loader and template engine, so that fleetctl can show and
 // check exactly what Flux's helm-controller will apply, without a cluster.
 //
+// It uses the Helm 4 library at the minor helm-controller is built with (a
+// test in this package compares the go.mod files) and takes the steps of
+// Helm's install action: the chart v2 loader, values coalesced over the
+// chart's defaults (chart/common/util.CoalesceValues), the values checked
+// against values.schema.json, and the engine run on the top-level values
+// ToRenderValues builds.
+//
 // The chart's values.schema.json is compiled once, when the chart is loaded,
 // without any loader for remote references; every Render validates the
 // values with it before rendering.
@@ -18,11 +25,15 @@ import (
 	"sort"
 	"strings"
 
-	helmchart "helm.sh/helm/v3/pkg/chart"
-	"helm.sh/helm/v3/pkg/chart/loader"
-	"helm.sh/helm/v3/pkg/chartutil"
-	"helm.sh/helm/v3/pkg/engine"
-	"helm.sh/helm/v3/pkg/ignore"
+	chartapi "helm.sh/helm/v4/pkg/chart"
+	"helm.sh/helm/v4/pkg/chart/common"
+	chartutil "helm.sh/helm/v4/pkg/chart/common/util"
+	"helm.sh/helm/v4/pkg/chart/loader/archive"
+	helmchart "helm.sh/helm/v4/pkg/chart/v2"
+	"helm.sh/helm/v4/pkg/chart/v2/loader"
+	chartv2util "helm.sh/helm/v4/pkg/chart/v2/util"
+	"helm.sh/helm/v4/pkg/engine"
+	"helm.sh/helm/v4/pkg/ignore"
 
 	"github.com/fleetctl/fleetctl/pkg/apijson"
 )
@@ -31,7 +42,14 @@ import (
 // safe for concurrent use by multiple goroutines once loaded.
 type Chart struct {
 	chart  *helmchart.Chart
-	schema *valuesSchema // nil when the chart has no values.schema.json
+	meta   map[string]any // Chart.yaml as Helm v4 exposes it to templates (.Chart)
+	schema *valuesSchema  // nil when the chart has no values.schema.json
+	// files is the chart as loaded, kept when Chart.yaml lists dependencies:
+	// Helm enables, aliases and imports them per release, editing the chart
+	// as it goes, so each Render loads its own copy from them.
+	files []*archive.BufferedFile
+	// subSchemas are the subcharts' compiled schemas, by their text.
+	subSchemas map[string]*valuesSchema
 }
 
 // Object is one rendered Kubernetes object.
@@ -54,8 +72,8 @@ func (o Object) String() string {
 
 // Load reads the chart in directory dir of fsys (for instance
 // os.DirFS(repoRoot) and "charts/aks-cluster", or the embedded templates)
-// with Helm's loader, honouring the chart's .helmignore, and compiles its
-// values.schema.json.
+// with Helm's chart v2 loader, honouring the chart's .helmignore as Helm's
+// directory loader does, and compiles its values.schema.json.
 func Load(fsys fs.FS, dir string) (*Chart, error) {
 	dir = path.Clean(strings.TrimPrefix(dir, "./"))
 	if !fs.ValidPath(dir) {
@@ -71,7 +89,7 @@ func Load(fsys fs.FS, dir string) (*Chart, error) {
 	}
 	rules.AddDefaults()
 
-	var files []*loader.BufferedFile
+	var files []*archive.BufferedFile
 	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -106,7 +124,7 @@ func Load(fsys fs.FS, dir string) (*Chart, error) {
 		if err != nil {
 			return err
 		}
-		files = append(files, &loader.BufferedFile{Name: rel, Data: data})
+		files = append(files, &archive.BufferedFile{Name: rel, Data: data})
 		return nil
 	})
 	if err != nil {
@@ -115,31 +133,59 @@ func Load(fsys fs.FS, dir string) (*Chart, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("load chart %s: no files", dir)
 	}
-	hc, err := loader.LoadFiles(files)
-	if err != nil {
-		return nil, fmt.Errorf("load chart %s: %w", dir, err)
-	}
-	return newChart(hc, dir)
+	return loadFiles(files, dir)
 }
 
 // LoadArchive reads a packaged chart (a .tgz as `helm package` or `helm pull`
 // writes it, and as source-controller serves it) with Helm's archive loader.
 // name is what errors call it.
 func LoadArchive(r io.Reader, name string) (*Chart, error) {
-	hc, err := loader.LoadArchive(r)
+	// As loader.LoadArchive does, keeping the files.
+	files, err := archive.LoadArchiveFiles(r)
 	if err != nil {
 		return nil, fmt.Errorf("load chart %s: %w", name, err)
 	}
-	return newChart(hc, name)
+	return loadFiles(files, name)
 }
 
-func newChart(hc *helmchart.Chart, name string) (*Chart, error) {
+func loadFiles(files []*archive.BufferedFile, name string) (*Chart, error) {
+	hc, err := loader.LoadFiles(files)
+	if err != nil {
+		return nil, fmt.Errorf("load chart %s: %w", name, err)
+	}
 	c := &Chart{chart: hc}
+	if ca, err := chartapi.NewAccessor(hc); err == nil {
+		c.meta = ca.MetadataAsMap()
+	}
 	if len(hc.Schema) > 0 {
-		var err error
 		if c.schema, err = compileSchema(hc.Schema); err != nil {
 			return nil, fmt.Errorf("load chart %s: values.schema.json: %w", name, err)
 		}
+	}
+	if len(hc.Metadata.Dependencies) > 0 {
+		c.files = files
+	}
+	var compileSubs func(ch *helmchart.Chart) error
+	compileSubs = func(ch *helmchart.Chart) error {
+		for _, sub := range ch.Dependencies() {
+			if key := string(sub.Schema); len(sub.Schema) > 0 && c.subSchemas[key] == nil {
+				s, err := compileSchema(sub.Schema)
+				if err != nil {
+					return fmt.Errorf("load chart %s: %s/values.schema.json: %w", name, strings.TrimPrefix(sub.ChartFullPath(), hc.Name()+"/"), err)
+				}
+				if c.subSchemas == nil {
+					c.subSchemas = map[string]*valuesSchema{}
+				}
+				c.subSchemas[key] = s
+			}
+			if err := compileSubs(sub); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := compileSubs(hc); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -157,30 +203,83 @@ func (c *Chart) Defaults() map[string]any {
 }
 
 // Validate merges values over the chart's defaults, as Helm does, and checks
-// the result against values.schema.json. The error lists every violation, one
-// per line, each naming the value's path.
+// the result against values.schema.json, and each enabled subchart's values
+// against the subchart's schema. The error lists every violation, one per
+// line, each naming the value's path.
 func (c *Chart) Validate(values map[string]any) error {
-	_, err := c.mergedValues(values)
+	_, _, err := c.mergedValues(values)
 	return err
 }
 
-// mergedValues returns the user values coalesced with the chart's defaults,
-// checked against the schema.
-func (c *Chart) mergedValues(values map[string]any) (chartutil.Values, error) {
+// mergedValues takes the steps of Helm v4's install action before it renders:
+// the chart's dependencies enabled and imported for these values
+// (ProcessDependencies, on a copy of the chart when there are any), the user
+// values coalesced with the defaults, and the result checked against the
+// schemas. It returns the chart to render.
+func (c *Chart) mergedValues(values map[string]any) (*helmchart.Chart, common.Values, error) {
 	user, err := normalize(values)
 	if err != nil {
-		return nil, fmt.Errorf("values: %w", err)
+		return nil, nil, fmt.Errorf("values: %w", err)
 	}
-	merged, err := chartutil.CoalesceValues(c.chart, user)
+	ch := c.chart
+	if c.files != nil {
+		if ch, err = loader.LoadFiles(c.files); err != nil {
+			return nil, nil, fmt.Errorf("load chart %s: %w", c.Name(), err)
+		}
+		if err := chartv2util.ProcessDependencies(ch, user); err != nil {
+			return nil, nil, fmt.Errorf("chart dependencies: %w", err)
+		}
+	}
+	merged, err := chartutil.CoalesceValues(ch, user)
 	if err != nil {
-		return nil, fmt.Errorf("values: %w", err)
+		return nil, nil, fmt.Errorf("values: %w", err)
 	}
+	var out []Violation
 	if c.schema != nil {
-		if err := c.schema.validate(merged); err != nil {
+		if out, err = c.schema.violations(merged); err != nil {
+			return nil, nil, err
+		}
+	}
+	if out, err = c.subchartViolations(ch, merged, nil, out); err != nil {
+		return nil, nil, err
+	}
+	if len(out) > 0 {
+		return nil, nil, &SchemaError{Violations: sortViolations(out)}
+	}
+	return ch, merged, nil
+}
+
+// subchartViolations checks the values of each subchart of ch against its
+// schema, as chart/common/util.ValidateAgainstSchema walks them: a subchart
+// without values is skipped, values that are not a map are a violation.
+func (c *Chart) subchartViolations(ch *helmchart.Chart, values map[string]any, at []string, out []Violation) ([]Violation, error) {
+	for _, sub := range ch.Dependencies() {
+		raw, ok := values[sub.Name()]
+		if !ok || raw == nil {
+			continue
+		}
+		loc := append(clone(at), sub.Name())
+		subValues, ok := raw.(map[string]any)
+		if !ok {
+			out = append(out, Violation{Path: dotted(loc), Message: fmt.Sprintf("values of subchart %s must be a map, not %T", sub.Name(), raw)})
+			continue
+		}
+		if s := c.subSchemas[string(sub.Schema)]; len(sub.Schema) > 0 && s != nil {
+			vs, err := s.violations(subValues, loc...)
+			if err != nil {
+				return nil, err
+			}
+			for _, v := range vs {
+				v.Schema = strings.TrimPrefix(sub.ChartFullPath(), ch.Root().Name()+"/")
+				out = append(out, v)
+			}
+		}
+		var err error
+		if out, err = c.subchartViolations(sub, subValues, loc, out); err != nil {
 			return nil, err
 		}
 	}
-	return merged, nil
+	return out, nil
 }
 
 // Render validates values against the chart's schema (after merging them
@@ -194,32 +293,36 @@ func (c *Chart) Render(values map[string]any, release, namespace string) ([]Obje
 	if namespace == "" {
 		return nil, errors.New("render: empty namespace")
 	}
-	merged, err := c.mergedValues(values)
+	ch, merged, err := c.mergedValues(values)
 	if err != nil {
 		return nil, err
 	}
-	return c.render(merged, release, namespace)
+	return c.render(ch, merged, release, namespace)
 }
 
 // render runs Helm's engine on values that are already merged (and, from
-// Render, validated) and decodes the result.
-func (c *Chart) render(merged chartutil.Values, release, namespace string) ([]Object, error) {
-	top := chartutil.Values{
-		"Chart":        c.chart.Metadata,
-		"Capabilities": chartutil.DefaultCapabilities,
+// Render, validated) and decodes the result. The top-level values are the ones
+// Helm v4's install action builds (chart/common/util.ToRenderValues) for a
+// first install; Capabilities are Helm's defaults, as in `helm template`, since
+// there is no cluster to ask.
+func (c *Chart) render(ch *helmchart.Chart, merged common.Values, release, namespace string) ([]Object, error) {
+	top := common.Values{
+		"Chart":        c.meta,
+		"Capabilities": common.DefaultCapabilities,
 		"Release": map[string]any{
 			"Name":      release,
 			"Namespace": namespace,
-			"IsInstall": true,
 			"IsUpgrade": false,
+			"IsInstall": true,
 			"Revision":  1,
 			"Service":   "Helm",
 		},
 		"Values": merged,
 	}
-	// A fresh Engine per call: Render on the zero Engine keeps no state, and
-	// Strict stays off, as in helm-controller.
-	out, err := engine.Engine{}.Render(c.chart, top)
+	// A fresh Engine per call, as the install action makes one: no DNS
+	// lookups, no custom functions, Strict off, as in helm-controller.
+	var e engine.Engine
+	out, err := e.Render(ch, top)
 	if err != nil {
 		return nil, fmt.Errorf("render: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -43,16 +44,19 @@ func (refuseLoader) Load(u string) (any, error) {
 	return nil, fmt.Errorf("schema reference %q is outside values.schema.json; only local references (#/...) are supported", u)
 }
 
-// compileSchema compiles a values.schema.json document. Schemas without
-// $schema are read as draft-07, the newest draft every Helm 3 release
-// understands.
+// compileSchema compiles a values.schema.json document the way Helm v4
+// (chart/common/util.ValidateAgainstSingleSchema) does: same library, same
+// resource URL, and no default draft of our own, so a schema without $schema
+// is read as the library's latest draft (2020-12), as helm-controller reads
+// it. Compiling also checks the document against its draft's metaschema, as
+// Helm does before it validates anything. Only the loaders differ: Helm
+// fetches file, http(s) and urn references, fleetctl refuses them.
 func compileSchema(data []byte) (*valuesSchema, error) {
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
 	if err != nil {
 		return nil, err
 	}
 	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft7)
 	c.UseLoader(refuseLoader{})
 	if err := c.AddResource(schemaURL, doc); err != nil {
 		return nil, err
@@ -74,6 +78,10 @@ type Violation struct {
 	Rule string
 	// Message says what is wrong.
 	Message string
+	// Schema is the chart path of the values.schema.json that holds the
+	// rule: empty for the chart's own, "charts/<name>" (and so on down) for
+	// a subchart's.
+	Schema string
 }
 
 func (v Violation) String() string {
@@ -84,7 +92,7 @@ func (v Violation) String() string {
 	if v.Rule == "" {
 		return fmt.Sprintf("%s: %s", p, v.Message)
 	}
-	return fmt.Sprintf("%s: %s [values.schema.json#%s]", p, v.Message, v.Rule)
+	return fmt.Sprintf("%s: %s [%s#%s]", p, v.Message, path.Join(v.Schema, "values.schema.json"), v.Rule)
 }
 
 // SchemaError lists every violation of values.schema.json found in a set of
@@ -105,28 +113,45 @@ func (e *SchemaError) Error() string {
 
 // validate checks values, which must hold JSON-compatible types only.
 func (s *valuesSchema) validate(values map[string]any) error {
+	out, err := s.violations(values)
+	if err != nil || len(out) == 0 {
+		return err
+	}
+	return &SchemaError{Violations: sortViolations(out)}
+}
+
+// violations lists how values break the schema, unsorted; the values are
+// those at path prefix of the whole.
+func (s *valuesSchema) violations(values map[string]any, prefix ...string) ([]Violation, error) {
 	inst, err := normalize(values)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	err = s.schema.Validate(inst)
 	if err == nil {
-		return nil
+		return nil, nil
 	}
 	var ve *jsonschema.ValidationError
 	if !errors.As(err, &ve) {
-		return err
+		return nil, err
 	}
 	var out []Violation
-	s.collect(ve, &out)
+	s.collect(ve, prefix, &out)
+	if len(out) == 0 {
+		out = append(out, Violation{Path: dotted(prefix), Message: ve.Error()})
+	}
+	return out, nil
+}
+
+// sortViolations sorts by path and message and drops repeats: the same
+// failure can be reached twice (for instance through allOf and a $ref).
+func sortViolations(out []Violation) []Violation {
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Path != out[j].Path {
 			return out[i].Path < out[j].Path
 		}
 		return out[i].Message < out[j].Message
 	})
-	// The same failure can be reached twice (for instance through allOf and
-	// a $ref); report it once.
 	uniq := out[:0]
 	for i, v := range out {
 		if i > 0 && v == out[i-1] {
@@ -134,14 +159,13 @@ func (s *valuesSchema) validate(values map[string]any) error {
 		}
 		uniq = append(uniq, v)
 	}
-	if len(uniq) == 0 {
-		uniq = append(uniq, Violation{Message: ve.Error()})
-	}
-	return &SchemaError{Violations: uniq}
+	return uniq
 }
 
-// collect appends the leaves of a validation error tree as violations.
-func (s *valuesSchema) collect(e *jsonschema.ValidationError, out *[]Violation) {
+// collect appends the leaves of a validation error tree as violations, their
+// paths under prefix.
+func (s *valuesSchema) collect(e *jsonschema.ValidationError, prefix []string, out *[]Violation) {
+	dotted := func(toks []string) string { return dotted(append(clone(prefix), toks...)) }
 	schemaPtr := fragment(e.SchemaURL)
 	rule := schemaPtr + jsonPointer(e.ErrorKind.KeywordPath())
 	// A subschema with an errorMessage speaks for everything below it.
@@ -162,9 +186,10 @@ func (s *valuesSchema) collect(e *jsonschema.ValidationError, out *[]Violation) 
 		return
 	case *kind.PropertyNames:
 		// Here SchemaURL already points at the propertyNames subschema. The
-		// validator (v6.0.3) stores a live, later reused slice as this
-		// error's instance location, so derive it from the schema location
-		// when that is a plain chain of properties.
+		// validator (v6.0.2, the one Helm v4.2 pins) validates the key as a
+		// document of its own and so reports it at the root, as Helm prints
+		// it; derive the location from the schema location when that is a
+		// plain chain of properties.
 		loc := e.InstanceLocation
 		if derived, ok := instanceFromSchema(strings.TrimSuffix(schemaPtr, "/propertyNames")); ok {
 			loc = derived
@@ -178,7 +203,7 @@ func (s *valuesSchema) collect(e *jsonschema.ValidationError, out *[]Violation) 
 	}
 	if len(e.Causes) > 0 {
 		for _, c := range e.Causes {
-			s.collect(c, out)
+			s.collect(c, prefix, out)
 		}
 		return
 	}

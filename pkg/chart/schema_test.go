@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	chartutil "helm.sh/helm/v4/pkg/chart/common/util"
 )
 
 type badValueCase struct {
@@ -182,6 +184,57 @@ func TestSchemaAcceptsValidVariants(t *testing.T) {
 			mutate(values)
 			if err := c.Validate(values); err != nil {
 				t.Errorf("rejected:\n%v", err)
+			}
+		})
+	}
+}
+
+// Schemas are read as Helm v4 reads them: without $schema as draft 2020-12,
+// and checked against their draft's metaschema with the validator Helm pins.
+func TestSchemaCompiledAsHelmDoes(t *testing.T) {
+	cases := []struct {
+		name, schema string
+		values       map[string]any
+		// what Helm v4 (and so fleetctl) does: refuse the schema, or reject the values
+		badSchema, badValues bool
+	}{
+		{"no $schema reads 2020-12 prefixItems", `{"properties":{"pair":{"prefixItems":[{"type":"string"}]}}}`,
+			map[string]any{"pair": []any{1}}, false, true},
+		{"no $schema reads 2020-12 dependentRequired", `{"dependentRequired":{"a":["b"]}}`,
+			map[string]any{"a": 1}, false, true},
+		{"draft-07 ignores prefixItems", `{"$schema":"http://json-schema.org/draft-07/schema#","properties":{"pair":{"prefixItems":[{"type":"string"}]}}}`,
+			map[string]any{"pair": []any{1}}, false, false},
+		// draft-07's metaschema wants enum items unique, and the validator
+		// compares a number with a string that spells it as equal when the
+		// number comes second (helm-controller refused the chart for that);
+		// 2020-12's metaschema has no such rule.
+		{"draft-07 enum with a string then the same number", `{"$schema":"http://json-schema.org/draft-07/schema#","properties":{"z":{"enum":["1",1]}}}`,
+			map[string]any{"z": 1}, true, false},
+		{"draft-07 enum with a number then the same string", `{"$schema":"http://json-schema.org/draft-07/schema#","properties":{"z":{"enum":[1,"1"]}}}`,
+			map[string]any{"z": 2}, false, true},
+		{"2020-12 enum with a string then the same number", `{"properties":{"z":{"enum":["1",1]}}}`,
+			map[string]any{"z": "1"}, false, false},
+		{"type not a type", `{"type":"map"}`, map[string]any{}, true, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			herr := chartutil.ValidateAgainstSingleSchema(tc.values, []byte(tc.schema))
+			s, cerr := compileSchema([]byte(tc.schema))
+			if (cerr != nil) != tc.badSchema {
+				t.Fatalf("compile: %v, want an error: %v", cerr, tc.badSchema)
+			}
+			if tc.badSchema {
+				if herr == nil || !strings.Contains(herr.Error(), "metaschema") {
+					t.Errorf("Helm does not refuse the schema: %v", herr)
+				}
+				return
+			}
+			verr := s.validate(tc.values)
+			if (verr != nil) != tc.badValues {
+				t.Errorf("validate: %v, want an error: %v", verr, tc.badValues)
+			}
+			if (herr != nil) != tc.badValues {
+				t.Errorf("Helm: %v, want an error: %v", herr, tc.badValues)
 			}
 		})
 	}

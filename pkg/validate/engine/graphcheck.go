@@ -9,7 +9,7 @@ import (
 	"slices"
 	"strings"
 
-	"helm.sh/helm/v3/pkg/strvals"
+	"helm.sh/helm/v4/pkg/strvals"
 	"sigs.k8s.io/yaml"
 
 	"github.com/fleetctl/fleetctl/pkg/chart"
