@@ -93,7 +93,7 @@ func TestLoad(t *testing.T) {
 
 func TestGolden(t *testing.T) {
 	c := loadChart(t)
-	for _, name := range []string{"minimal", "multipool"} {
+	for _, name := range []string{"minimal", "multipool", "autoupgrade", "nodeos", "maintenance", "supportplan", "maxsurge", "labels", "taints"} {
 		t.Run(name, func(t *testing.T) {
 			values := readValues(t, name+".values.yaml")
 			// fleetctl names each release after its cluster.
@@ -220,7 +220,7 @@ func TestRenderAcceptsGoTypes(t *testing.T) {
 
 func TestFluxKustomizationsDecodeStrictly(t *testing.T) {
 	c := loadChart(t)
-	for _, name := range []string{"minimal", "multipool"} {
+	for _, name := range []string{"minimal", "multipool", "autoupgrade", "nodeos", "maintenance", "supportplan", "maxsurge", "labels", "taints"} {
 		values := readValues(t, name+".values.yaml")
 		objs, err := c.Render(values, testRelease, testNamespace)
 		if err != nil {
@@ -271,7 +271,7 @@ func TestFluxKustomizationsDecodeStrictly(t *testing.T) {
 // schema, including the errorMessage annotation, and agree with ours.
 func TestHelmAgreesWithSchema(t *testing.T) {
 	c := loadChart(t)
-	for _, name := range []string{"minimal", "multipool"} {
+	for _, name := range []string{"minimal", "multipool", "autoupgrade", "nodeos", "maintenance", "supportplan", "maxsurge", "labels", "taints"} {
 		merged, err := chartutil.CoalesceValues(c.chart, readValues(t, name+".values.yaml"))
 		if err != nil {
 			t.Fatal(err)
