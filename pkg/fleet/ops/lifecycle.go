@@ -18,7 +18,7 @@ import (
 // fields stay as they are. In Windows a nil window removes that window.
 type ClusterSettings struct {
 	AutoUpgradeChannel, NodeOSUpgradeChannel, SupportPlan, SKUTier *string
-	Windows                                                         map[string]*spec.MaintenanceWindow
+	Windows                                                        map[string]*spec.MaintenanceWindow
 }
 
 // SetCluster plans a change of a cluster's lifecycle settings, edited in place in the file that
@@ -180,13 +180,14 @@ func setClusterMessage(old, new spec.Cluster) string {
 		if from == to {
 			return
 		}
-		fmt.Fprintf(&b, "  %-34s %s -> %s\n", what+":", orDefault(from, "unset"), orDefault(to, "unset"))
+		fmt.Fprintf(&b, "  %-33s %s -> %s\n", what+":", orDefault(from, "unset"), orDefault(to, "unset"))
 	}
 	row("sku tier", old.SKUTier, new.SKUTier)
 	row("auto-upgrade channel", old.AutoUpgradeChannel, new.AutoUpgradeChannel)
 	row("node OS upgrade channel", old.NodeOSUpgradeChannel, new.NodeOSUpgradeChannel)
 	row("support plan", old.SupportPlan, new.SupportPlan)
-	for _, name := range []string{spec.WindowDefault, spec.WindowAutoUpgrade, spec.WindowNodeOS} {
+	for _, kind := range spec.WindowKindNames {
+		name := spec.WindowKinds[kind]
 		ow, ok1 := old.MaintenanceWindows[name]
 		nw, ok2 := new.MaintenanceWindows[name]
 		from, to := "", ""
@@ -196,7 +197,7 @@ func setClusterMessage(old, new spec.Cluster) string {
 		if ok2 {
 			to = nw.String()
 		}
-		row("maintenance window "+name, from, to)
+		row("maintenance window "+kind, from, to)
 	}
 	b.WriteString("\nMerging this makes CAPZ update the AKS cluster's settings in place; no node is replaced.\n")
 	return b.String()
