@@ -163,8 +163,8 @@ var Rules = []Rule{
 	{RulePoolObjectNameLength, Error, "The object name <cluster>-<pool> of each node pool must be at most 63 characters.", false},
 	{RuleKubernetesVersion, Error, "kubernetesVersion must be v<major>.<minor>.<patch> without leading zeros.", false},
 	{RulePoolVersionSkew, Error, "A node pool's own kubernetesVersion is newer than the control plane's or more than two minor versions behind it.", false},
-	{RuleVersionChannel, Error, "autoUpgradeChannel is patch, stable or rapid: AKS would upgrade the Kubernetes version behind CAPI, which owns it (use none or node-image, and fleetctl cluster upgrade).", false},
-	{RuleLTSNeedsPremium, Error, "supportPlan AKSLongTermSupport (LTS) needs skuTier Premium.", false},
+	{RuleVersionChannel, Error, "autoUpgradeChannel is patch, stable or rapid: AKS would upgrade the Kubernetes version behind CAPI, which owns it (use none or node-image, and fleetctl cluster upgrade).", true},
+	{RuleLTSNeedsPremium, Error, "supportPlan AKSLongTermSupport (LTS) needs skuTier Premium.", true},
 
 	{RuleDuplicateName, Error, "Cluster names must be unique across the fleet (case-insensitive).", false},
 	{RuleDuplicateResourceGroup, Error, "Each cluster owns its resource group: no two clusters may share one (case-insensitive).", true},
