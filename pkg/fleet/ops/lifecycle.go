@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -135,6 +136,10 @@ func setWindow(src *fleet.ClusterSource, name string, w *spec.MaintenanceWindow)
 		}
 		return nil
 	}
+	at := []string{"maintenanceWindows", name}
+	if old, ok := src.Cluster.MaintenanceWindows[name]; ok {
+		return editWindow(src, at, old, *w)
+	}
 	node := windowNode(*w)
 	has, err := src.Has(parent...)
 	if err != nil {
@@ -147,7 +152,37 @@ func setWindow(src *fleet.ClusterSource, name string, w *spec.MaintenanceWindow)
 		}
 		return src.SetNode(parent, mapNode(strNode(name), node), after)
 	}
-	return src.SetNode([]string{"maintenanceWindows", name}, node, "")
+	return src.SetNode(at, node, "")
+}
+
+// editWindow changes an existing window field by field, so comments on its lines stay.
+func editWindow(src *fleet.ClusterSource, at []string, old, w spec.MaintenanceWindow) error {
+	field := func(k string) []string { return append(slices.Clone(at), k) }
+	if w.DayOfWeek != old.DayOfWeek {
+		if err := src.SetScalar(field("dayOfWeek"), w.DayOfWeek, yamledit.Str); err != nil {
+			return err
+		}
+	}
+	if w.StartTime != old.StartTime {
+		if err := src.SetScalar(field("startTime"), w.StartTime, yamledit.Str); err != nil {
+			return err
+		}
+	}
+	if w.DurationHours != old.DurationHours {
+		if err := src.SetScalar(field("durationHours"), strconv.Itoa(w.DurationHours), yamledit.Int); err != nil {
+			return err
+		}
+	}
+	switch {
+	case w.UTCOffset == old.UTCOffset:
+	case w.UTCOffset == "":
+		return src.Delete(field("utcOffset")...)
+	case old.UTCOffset == "":
+		return src.SetNode(field("utcOffset"), quotedNode(w.UTCOffset), "durationHours")
+	default:
+		return src.SetScalar(field("utcOffset"), w.UTCOffset, yamledit.Str)
+	}
+	return nil
 }
 
 func strNode(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v} }
