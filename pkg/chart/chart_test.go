@@ -96,7 +96,7 @@ func TestLoad(t *testing.T) {
 
 func TestGolden(t *testing.T) {
 	c := loadChart(t)
-	for _, name := range []string{"minimal", "multipool"} {
+	for _, name := range []string{"minimal", "multipool", "autoupgrade", "nodeos", "maintenance", "supportplan", "maxsurge", "labels", "taints"} {
 		t.Run(name, func(t *testing.T) {
 			values := readValues(t, name+".values.yaml")
 			// fleetctl names each release after its cluster.
@@ -223,7 +223,7 @@ func TestRenderAcceptsGoTypes(t *testing.T) {
 
 func TestFluxKustomizationsDecodeStrictly(t *testing.T) {
 	c := loadChart(t)
-	for _, name := range []string{"minimal", "multipool"} {
+	for _, name := range []string{"minimal", "multipool", "autoupgrade", "nodeos", "maintenance", "supportplan", "maxsurge", "labels", "taints"} {
 		values := readValues(t, name+".values.yaml")
 		objs, err := c.Render(values, testRelease, testNamespace)
 		if err != nil {
@@ -275,7 +275,7 @@ func TestFluxKustomizationsDecodeStrictly(t *testing.T) {
 // whether values pass, and on where each violation is.
 func TestHelmAgreesWithSchema(t *testing.T) {
 	c := loadChart(t)
-	for _, name := range []string{"minimal", "multipool"} {
+	for _, name := range []string{"minimal", "multipool", "autoupgrade", "nodeos", "maintenance", "supportplan", "maxsurge", "labels", "taints"} {
 		if err := helmValidate(t, c, readValues(t, name+".values.yaml")); err != nil {
 			t.Errorf("%s: Helm rejects values fleetctl accepts: %v", name, err)
 		}

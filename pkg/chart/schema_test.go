@@ -86,6 +86,25 @@ func badValueCases() []badValueCase {
 		{"no System pool", func(v map[string]any) { pool(v, "system")["mode"] = "User" }, "nodePools", "at least one pool must have mode System"},
 		{"no pools at all", func(v map[string]any) { v["nodePools"] = map[string]any{} }, "nodePools", "at least one pool must have mode System"},
 		{"empty credentials secret", func(v map[string]any) { v["credentials"] = map[string]any{"secretName": ""} }, "credentials.secretName", "minLength"},
+		{"bad auto-upgrade channel", func(v map[string]any) { v["autoUpgradeChannel"] = "weekly" }, "autoUpgradeChannel", "value must be one of"},
+		{"bad node OS channel", func(v map[string]any) { v["nodeOSUpgradeChannel"] = "nodeimage" }, "nodeOSUpgradeChannel", "value must be one of"},
+		{"bad support plan", func(v map[string]any) { v["supportPlan"] = "LTS" }, "supportPlan", "value must be one of"},
+		{"unknown maintenance window", func(v map[string]any) {
+			v["maintenanceWindows"] = map[string]any{"weekly": map[string]any{"dayOfWeek": "Sunday", "startTime": "02:00", "durationHours": 4}}
+		}, "maintenanceWindows.weekly", "unknown key"},
+		{"managed window too short", func(v map[string]any) {
+			v["maintenanceWindows"] = map[string]any{"aksManagedAutoUpgradeSchedule": map[string]any{"dayOfWeek": "Sunday", "startTime": "02:00", "durationHours": 2}}
+		}, "maintenanceWindows.aksManagedAutoUpgradeSchedule.durationHours", "minimum"},
+		{"default window off the hour", func(v map[string]any) {
+			v["maintenanceWindows"] = map[string]any{"default": map[string]any{"dayOfWeek": "Sunday", "startTime": "02:30", "durationHours": 2}}
+		}, "maintenanceWindows.default.startTime", "whole UTC hour"},
+		{"window bad day", func(v map[string]any) {
+			v["maintenanceWindows"] = map[string]any{"aksManagedNodeOSUpgradeSchedule": map[string]any{"dayOfWeek": "sunday", "startTime": "02:00", "durationHours": 4}}
+		}, "maintenanceWindows.aksManagedNodeOSUpgradeSchedule.dayOfWeek", "value must be one of"},
+		{"bad max surge", func(v map[string]any) { pool(v, "system")["maxSurge"] = "0%" }, "nodePools.system.maxSurge", "does not match pattern"},
+		{"unquoted max surge", func(v map[string]any) { pool(v, "system")["maxSurge"] = 2 }, "nodePools.system.maxSurge", "string"},
+		{"bad node label value", func(v map[string]any) { pool(v, "system")["nodeLabels"] = map[string]any{"team": "a b"} }, "nodePools.system.nodeLabels.team", "does not match pattern"},
+		{"bad node taint", func(v map[string]any) { pool(v, "system")["nodeTaints"] = []any{"gpu=true:Never"} }, "nodePools.system.nodeTaints[0]", "does not match pattern"},
 	}
 }
 
@@ -173,6 +192,17 @@ func TestSchemaAcceptsValidVariants(t *testing.T) {
 			v["network"] = map[string]any{"plugin": "none", "policy": "cilium", "outboundType": "userDefinedRouting"}
 			p := pool(v, "system")
 			p["osDiskType"], p["maxPods"], p["osDiskSizeGB"], p["zones"] = "Ephemeral", 250, 2048, []any{"1", "2", "3"}
+		},
+		"every lifecycle field": func(v map[string]any) {
+			v["autoUpgradeChannel"], v["nodeOSUpgradeChannel"] = "node-image", "NodeImage"
+			v["skuTier"], v["supportPlan"] = "Premium", "AKSLongTermSupport"
+			v["maintenanceWindows"] = map[string]any{
+				"default":                         map[string]any{"dayOfWeek": "Saturday", "startTime": "23:00", "durationHours": 24},
+				"aksManagedAutoUpgradeSchedule":   map[string]any{"dayOfWeek": "Sunday", "startTime": "02:30", "durationHours": 4, "utcOffset": "-05:00"},
+				"aksManagedNodeOSUpgradeSchedule": map[string]any{"dayOfWeek": "Monday", "startTime": "00:00", "durationHours": 24, "utcOffset": ""},
+			}
+			p := pool(v, "system")
+			p["maxSurge"], p["nodeLabels"], p["nodeTaints"] = "100%", map[string]any{"example.com/team": "", "tier": "gold"}, []any{"CriticalAddonsOnly=true:NoSchedule", "gpu:NoExecute"}
 		},
 		"OCI source without namespace": func(v map[string]any) {
 			v["flux"] = map[string]any{"sourceRef": map[string]any{"kind": "OCIRepository", "name": "fleet", "namespace": nil}, "interval": "1h30m"}

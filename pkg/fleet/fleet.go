@@ -6,8 +6,10 @@ package fleet
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -168,7 +170,19 @@ type clusterData struct {
 	Chart                                               chartData
 	Flux                                                fluxData
 	NodePools                                           []poolData
+	// Lifecycle.
+	AutoUpgradeChannel, NodeOSUpgradeChannel, SupportPlan render.Scalar
+	MaintenanceWindows                                    []windowData
 }
+
+// windowData is one maintenance window; Name is its MaintenanceConfiguration name.
+type windowData struct {
+	Name, DayOfWeek, StartTime, UTCOffset render.Scalar
+	DurationHours                         render.Int
+}
+
+// labelData is one node label.
+type labelData struct{ Key, Value render.Scalar }
 
 type networkData struct {
 	Plugin, Policy, ServiceCIDR, DNSServiceIP, PodCIDR, OutboundType render.Scalar
@@ -187,6 +201,9 @@ type poolData struct {
 	Count, Min, Max, MaxPods, OSDiskSizeGB *render.Int
 	Zones                                  []render.Scalar
 	KubernetesVersion                      render.Scalar
+	MaxSurge                               render.Scalar
+	Labels                                 []labelData
+	Taints                                 []render.Scalar
 }
 
 // Autoscaled reports whether the autoscaler owns the pool's count.
@@ -225,6 +242,12 @@ func (f *Fleet) clusterData(c spec.Cluster) clusterData {
 	for _, p := range c.NodePools {
 		d.NodePools = append(d.NodePools, toPoolData(p))
 	}
+	d.AutoUpgradeChannel, d.NodeOSUpgradeChannel, d.SupportPlan = s(c.AutoUpgradeChannel), s(c.NodeOSUpgradeChannel), s(c.SupportPlan)
+	for _, name := range slices.Sorted(maps.Keys(c.MaintenanceWindows)) {
+		w := c.MaintenanceWindows[name]
+		d.MaintenanceWindows = append(d.MaintenanceWindows, windowData{Name: s(name), DayOfWeek: s(w.DayOfWeek),
+			StartTime: s(w.StartTime), UTCOffset: s(w.UTCOffset), DurationHours: render.Int(w.DurationHours)})
+	}
 	return d
 }
 
@@ -237,6 +260,13 @@ func toPoolData(p spec.NodePool) poolData {
 	}
 	for _, z := range p.Zones {
 		pd.Zones = append(pd.Zones, s(z))
+	}
+	pd.MaxSurge = s(p.MaxSurge)
+	for _, k := range slices.Sorted(maps.Keys(p.Labels)) {
+		pd.Labels = append(pd.Labels, labelData{Key: s(k), Value: s(p.Labels[k])})
+	}
+	for _, t := range p.Taints {
+		pd.Taints = append(pd.Taints, s(t))
 	}
 	return pd
 }

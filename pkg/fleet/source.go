@@ -482,6 +482,15 @@ func normalize(c spec.Cluster) spec.Cluster {
 		if len(p.Zones) == 0 {
 			c.NodePools[i].Zones = nil
 		}
+		if len(p.Labels) == 0 {
+			c.NodePools[i].Labels = nil
+		}
+		if len(p.Taints) == 0 {
+			c.NodePools[i].Taints = nil
+		}
+	}
+	if len(c.MaintenanceWindows) == 0 {
+		c.MaintenanceWindows = nil
 	}
 	return c
 }

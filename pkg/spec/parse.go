@@ -8,7 +8,7 @@ import (
 )
 
 // PoolKeys are the keys ParseNodePool accepts, in the order help texts list them.
-var PoolKeys = []string{"name", "mode", "vm-size", "count", "min", "max", "os", "zones", "max-pods", "os-disk-type", "os-disk-size-gb"}
+var PoolKeys = []string{"name", "mode", "vm-size", "count", "min", "max", "os", "zones", "max-pods", "os-disk-type", "os-disk-size-gb", "max-surge"}
 
 // ParseNodePool reads one --node-pool value: comma-separated key=value pairs, e.g.
 // "name=work,mode=User,vm-size=Standard_D8s_v5,min=1,max=10,zones=1,2,3". A bare item after zones=
@@ -59,6 +59,8 @@ func ParseNodePool(s string) (NodePool, error) {
 			p.OSDiskSizeGB, err = parseInt(scope, key, val)
 		case "os-disk-type":
 			p.OSDiskType = canonical(val, OSDiskTypes)
+		case "max-surge":
+			p.MaxSurge = val
 		case "zones":
 			if val != "" {
 				p.Zones = append(p.Zones, val)
@@ -105,6 +107,15 @@ func (p NodePool) MergeDefaults(d NodePool) NodePool {
 	}
 	if p.KubernetesVersion == "" {
 		p.KubernetesVersion = d.KubernetesVersion
+	}
+	if p.MaxSurge == "" {
+		p.MaxSurge = d.MaxSurge
+	}
+	if p.Labels == nil {
+		p.Labels = d.Labels
+	}
+	if p.Taints == nil {
+		p.Taints = d.Taints
 	}
 	return p
 }

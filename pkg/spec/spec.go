@@ -22,6 +22,12 @@ type Cluster struct {
 	// CredentialsSecret names the Secret (made out of band) that ASO reads Azure credentials from.
 	CredentialsSecret string
 	Flux              Flux
+	// Lifecycle (see lifecycle.go): empty leaves each to AKS.
+	AutoUpgradeChannel   string
+	NodeOSUpgradeChannel string
+	SupportPlan          string
+	// MaintenanceWindows are keyed by MaintenanceConfiguration name (WindowDefault, ...).
+	MaintenanceWindows map[string]MaintenanceWindow
 }
 
 // Flux says where the remote Kustomizations on the new cluster read from.
@@ -58,6 +64,10 @@ type NodePool struct {
 	// KubernetesVersion is set only while the pool lags the control plane (after an upgrade of the
 	// control plane alone); empty follows the cluster's version.
 	KubernetesVersion string `json:"kubernetesVersion,omitempty"`
+	// MaxSurge is the upgrade surge, a count ("1") or a percentage ("33%"); empty is AKS's default.
+	MaxSurge string            `json:"maxSurge,omitempty"`
+	Labels   map[string]string `json:"nodeLabels,omitempty"`
+	Taints   []string          `json:"nodeTaints,omitempty"`
 }
 
 // Autoscaled reports whether the cluster autoscaler owns the pool's node count.
@@ -148,6 +158,9 @@ func (c *Cluster) Validate() error {
 		return err
 	}
 	if err := c.Network.validate(scope); err != nil {
+		return err
+	}
+	if err := c.ValidateLifecycle(scope); err != nil {
 		return err
 	}
 	if len(c.CredentialsSecret) > 253 || !SubdomainRE.MatchString(c.CredentialsSecret) {
@@ -399,7 +412,7 @@ func (p NodePool) Validate(clusterScope string) error {
 	if p.OSDiskSizeGB != nil && (*p.OSDiskSizeGB < MinOSDiskGB || *p.OSDiskSizeGB > MaxOSDiskGB) {
 		return fieldErr(scope, "os-disk-size-gb", strconv.Itoa(*p.OSDiskSizeGB), fmt.Sprintf("must be between %d and %d", MinOSDiskGB, MaxOSDiskGB))
 	}
-	return nil
+	return p.validateLifecycle(scope)
 }
 
 func inRange(scope, field string, v, lo, hi int, mode string) error {

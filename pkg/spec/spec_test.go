@@ -92,6 +92,57 @@ func TestClusterValidate(t *testing.T) {
 		{"max pods", func(c *Cluster) { c.NodePools[0].MaxPods = intp(300) }, `max-pods "300": must be between 10 and 250`},
 		{"os disk type", func(c *Cluster) { c.NodePools[0].OSDiskType = "SSD" }, `os-disk-type "SSD"`},
 		{"os disk size", func(c *Cluster) { c.NodePools[0].OSDiskSizeGB = intp(10) }, `os-disk-size-gb "10"`},
+
+		{"auto-upgrade node-image", func(c *Cluster) { c.AutoUpgradeChannel = "node-image" }, ""},
+		{"auto-upgrade none", func(c *Cluster) { c.AutoUpgradeChannel = "none" }, ""},
+		{"auto-upgrade patch", func(c *Cluster) { c.AutoUpgradeChannel = "patch" }, `auto-upgrade channel "patch": is refused: CAPI owns the Kubernetes version`},
+		{"auto-upgrade stable", func(c *Cluster) { c.AutoUpgradeChannel = "stable" }, `auto-upgrade channel "stable": is refused`},
+		{"auto-upgrade rapid", func(c *Cluster) { c.AutoUpgradeChannel = "rapid" }, `auto-upgrade channel "rapid": is refused`},
+		{"auto-upgrade unknown", func(c *Cluster) { c.AutoUpgradeChannel = "weekly" }, `auto-upgrade channel "weekly": must be one of none|patch|stable|rapid|node-image`},
+		{"node os channel", func(c *Cluster) { c.NodeOSUpgradeChannel = "SecurityPatch" }, ""},
+		{"node os channel unknown", func(c *Cluster) { c.NodeOSUpgradeChannel = "Nightly" }, `node OS upgrade channel "Nightly": must be one of None|Unmanaged|SecurityPatch|NodeImage`},
+		{"LTS on Premium", func(c *Cluster) { c.SupportPlan, c.SKUTier = "AKSLongTermSupport", "Premium" }, ""},
+		{"LTS on Standard", func(c *Cluster) { c.SupportPlan = "AKSLongTermSupport" }, `support plan "AKSLongTermSupport": needs sku tier Premium (AKS long-term support), sku tier is Standard`},
+		{"LTS without tier", func(c *Cluster) { c.SupportPlan, c.SKUTier = "AKSLongTermSupport", "" }, "sku tier is unset (Free)"},
+		{"support plan unknown", func(c *Cluster) { c.SupportPlan = "Extended" }, `support plan "Extended": must be one of KubernetesOfficial|AKSLongTermSupport`},
+		{"windows", func(c *Cluster) {
+			c.MaintenanceWindows = map[string]MaintenanceWindow{
+				WindowDefault:     {DayOfWeek: "Saturday", StartTime: "22:00", DurationHours: 4},
+				WindowAutoUpgrade: {DayOfWeek: "Sunday", StartTime: "02:30", DurationHours: 4, UTCOffset: "-05:00"},
+				WindowNodeOS:      {DayOfWeek: "Monday", StartTime: "01:00", DurationHours: 24},
+			}
+		}, ""},
+		{"window unknown name", func(c *Cluster) {
+			c.MaintenanceWindows = map[string]MaintenanceWindow{"weekly": {DayOfWeek: "Saturday", StartTime: "22:00", DurationHours: 4}}
+		}, `maintenance window "weekly": must be one of default|aksManagedAutoUpgradeSchedule|aksManagedNodeOSUpgradeSchedule`},
+		{"window too short", func(c *Cluster) {
+			c.MaintenanceWindows = map[string]MaintenanceWindow{WindowNodeOS: {DayOfWeek: "Saturday", StartTime: "22:00", DurationHours: 3}}
+		}, `maintenance window aksManagedNodeOSUpgradeSchedule duration "3h": must be 4 to 24 hours`},
+		{"default window off the hour", func(c *Cluster) {
+			c.MaintenanceWindows = map[string]MaintenanceWindow{WindowDefault: {DayOfWeek: "Saturday", StartTime: "22:30", DurationHours: 2}}
+		}, `maintenance window default start time "22:30": must be a whole hour`},
+		{"default window with offset", func(c *Cluster) {
+			c.MaintenanceWindows = map[string]MaintenanceWindow{WindowDefault: {DayOfWeek: "Saturday", StartTime: "22:00", DurationHours: 2, UTCOffset: "+01:00"}}
+		}, `maintenance window default utc offset "+01:00": is not allowed: the default window is in UTC`},
+		{"window bad day", func(c *Cluster) {
+			c.MaintenanceWindows = map[string]MaintenanceWindow{WindowAutoUpgrade: {DayOfWeek: "Caturday", StartTime: "22:00", DurationHours: 4}}
+		}, `day "Caturday": must be one of Monday|`},
+		{"max surge count", func(c *Cluster) { c.NodePools[0].MaxSurge = "2" }, ""},
+		{"max surge percent", func(c *Cluster) { c.NodePools[0].MaxSurge = "33%" }, ""},
+		{"max surge 100%", func(c *Cluster) { c.NodePools[0].MaxSurge = "100%" }, ""},
+		{"max surge 0", func(c *Cluster) { c.NodePools[0].MaxSurge = "0" }, `max-surge "0": must be a node count`},
+		{"max surge 150%", func(c *Cluster) { c.NodePools[0].MaxSurge = "150%" }, `max-surge "150%"`},
+		{"labels", func(c *Cluster) {
+			c.NodePools[1].Labels = map[string]string{"team": "platform", "example.com/tier": ""}
+		}, ""},
+		{"label key", func(c *Cluster) { c.NodePools[1].Labels = map[string]string{"bad key": "x"} }, `label key "bad key": must be a Kubernetes label key`},
+		{"label value", func(c *Cluster) { c.NodePools[1].Labels = map[string]string{"team": "-x"} }, `label value "-x": must be a Kubernetes label value`},
+		{"taints", func(c *Cluster) {
+			c.NodePools[1].Taints = []string{"dedicated=batch:NoSchedule", "example.com/gpu:NoExecute"}
+		}, ""},
+		{"taint effect", func(c *Cluster) { c.NodePools[1].Taints = []string{"dedicated=batch:Never"} }, `taint effect "Never": must be one of NoSchedule|PreferNoSchedule|NoExecute`},
+		{"taint without effect", func(c *Cluster) { c.NodePools[1].Taints = []string{"dedicated=batch"} }, `taint "dedicated=batch": must be key=value:Effect or key:Effect`},
+		{"taint twice", func(c *Cluster) { c.NodePools[1].Taints = []string{"a:NoSchedule", "a:NoSchedule"} }, `taint "a:NoSchedule": is given twice`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -199,5 +250,79 @@ func TestDecodeValuesStrict(t *testing.T) {
 	}
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestParseMaintenanceWindow(t *testing.T) {
+	tests := []struct {
+		in, name string
+		want     *MaintenanceWindow
+		err      string
+	}{
+		{"default=Saturday@22:00+4h", WindowDefault, &MaintenanceWindow{DayOfWeek: "Saturday", StartTime: "22:00", DurationHours: 4}, ""},
+		{"auto-upgrade=sunday@02:00-05:00+4h", WindowAutoUpgrade, &MaintenanceWindow{DayOfWeek: "Sunday", StartTime: "02:00", UTCOffset: "-05:00", DurationHours: 4}, ""},
+		{"node-os=Wednesday@01:30+06:00+24h", WindowNodeOS, &MaintenanceWindow{DayOfWeek: "Wednesday", StartTime: "01:30", UTCOffset: "+06:00", DurationHours: 24}, ""},
+		{"node-os=off", WindowNodeOS, nil, ""},
+		{"weekly=Saturday@22:00+4h", "", nil, "KIND one of default|auto-upgrade|node-os"},
+		{"Saturday@22:00+4h", "", nil, "KIND one of default|auto-upgrade|node-os"},
+		{"default=Saturday 22:00 4h", "", nil, `--maintenance-window default "Saturday 22:00 4h": must be DAY@HH:MM+Nh`},
+		{"default=Saturday@22:00", "", nil, "must be DAY@HH:MM+Nh"},
+		{"auto-upgrade=Saturday@24:00+4h", "", nil, `start time "24:00": must be HH:MM from 00:00 to 23:59`},
+		{"auto-upgrade=Saturday@22:00+25h", "", nil, `duration "25h": must be 4 to 24 hours`},
+		{"default=Saturday@22:00+0h", "", nil, `duration "0h": must be 1 to 24 hours`},
+		{"auto-upgrade=Saturday@22:00+15:00+4h", "", nil, `utc offset "+15:00"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			name, w, err := ParseMaintenanceWindow(tt.in)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) || strings.Contains(err.Error(), "\n") {
+					t.Fatalf("error %v, want one line containing %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if name != tt.name {
+				t.Errorf("name %q, want %q", name, tt.name)
+			}
+			if (w == nil) != (tt.want == nil) || w != nil && *w != *tt.want {
+				t.Errorf("window %+v, want %+v", w, tt.want)
+			}
+			if w != nil && parseRoundTrip(t, tt.in[:strings.IndexByte(tt.in, '=')], *w) != *w {
+				t.Errorf("String() does not parse back to %+v", *w)
+			}
+		})
+	}
+}
+
+// parseRoundTrip parses w's String form under kind.
+func parseRoundTrip(t *testing.T, kind string, w MaintenanceWindow) MaintenanceWindow {
+	t.Helper()
+	_, got, err := ParseMaintenanceWindow(kind + "=" + w.String())
+	if err != nil || got == nil {
+		t.Fatalf("%s=%s: %v", kind, w, err)
+	}
+	return *got
+}
+
+func TestParseLabel(t *testing.T) {
+	for in, want := range map[string]string{
+		"team=platform":   "",
+		"example.com/a=b": "",
+		"empty=":          "",
+		"team":            "must be key=value",
+		"=x":              `label key "": must be a Kubernetes label key`,
+		"team=bad value":  `label value "bad value"`,
+		"Example.com/a=b": `label key "Example.com/a"`,
+	} {
+		_, _, err := ParseLabel(in)
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%s: %v", in, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("%s: error %v, want %q", in, err, want)
+		}
 	}
 }

@@ -23,6 +23,11 @@ type Values struct {
 	Credentials       *CredentialsValues   `json:"credentials,omitempty"`
 	Flux              *FluxValues          `json:"flux,omitempty"`
 	NodePools         map[string]PoolValue `json:"nodePools,omitempty"`
+	// Lifecycle.
+	AutoUpgradeChannel   string                       `json:"autoUpgradeChannel,omitempty"`
+	NodeOSUpgradeChannel string                       `json:"nodeOSUpgradeChannel,omitempty"`
+	SupportPlan          string                       `json:"supportPlan,omitempty"`
+	MaintenanceWindows   map[string]MaintenanceWindow `json:"maintenanceWindows,omitempty"`
 }
 
 // NetworkValues is values.network.
@@ -68,6 +73,10 @@ type PoolValue struct {
 	Autoscale    *Autoscale `json:"autoscale,omitempty"`
 	// KubernetesVersion is the pool's own version while it lags the cluster's.
 	KubernetesVersion string `json:"kubernetesVersion,omitempty"`
+	// Lifecycle: upgrade surge, node labels and taints.
+	MaxSurge   string            `json:"maxSurge,omitempty"`
+	NodeLabels map[string]string `json:"nodeLabels,omitempty"`
+	NodeTaints []string          `json:"nodeTaints,omitempty"`
 }
 
 // Autoscale is a pool's autoscaler bounds.
@@ -104,6 +113,15 @@ func (c *Cluster) Overlay(v Values) {
 	set(&c.DNSPrefix, v.DNSPrefix)
 	set(&c.KubernetesVersion, v.KubernetesVersion)
 	set(&c.SKUTier, v.SKUTier)
+	set(&c.AutoUpgradeChannel, v.AutoUpgradeChannel)
+	set(&c.NodeOSUpgradeChannel, v.NodeOSUpgradeChannel)
+	set(&c.SupportPlan, v.SupportPlan)
+	for name, w := range v.MaintenanceWindows {
+		if c.MaintenanceWindows == nil {
+			c.MaintenanceWindows = map[string]MaintenanceWindow{}
+		}
+		c.MaintenanceWindows[name] = w
+	}
 	if n := v.Network; n != nil {
 		set(&c.Network.Plugin, n.Plugin)
 		set(&c.Network.Policy, n.Policy)
@@ -134,7 +152,7 @@ func (c *Cluster) Overlay(v Values) {
 		pv := v.NodePools[name]
 		p := NodePool{Name: name, Mode: pv.Mode, VMSize: pv.VMSize, OSType: pv.OSType, Count: pv.Count,
 			Zones: pv.Zones, MaxPods: pv.MaxPods, OSDiskType: pv.OSDiskType, OSDiskSizeGB: pv.OSDiskSizeGB,
-			KubernetesVersion: pv.KubernetesVersion}
+			KubernetesVersion: pv.KubernetesVersion, MaxSurge: pv.MaxSurge, Labels: pv.NodeLabels, Taints: pv.NodeTaints}
 		if pv.Autoscale != nil {
 			p.Min, p.Max = pv.Autoscale.Min, pv.Autoscale.Max
 		}

@@ -10,7 +10,8 @@ import (
 
 // Support is what a write checks Kubernetes versions and VM sizes against: the support table, the
 // day the check is for, whether the clusters are on long-term support (Premium tier with support
-// plan AKSLongTermSupport; no cluster fleetctl writes is yet) and VM sizes to accept beside the
+// plan AKSLongTermSupport, for every cluster; a cluster whose own values say so is on it whatever
+// LTS says) and VM sizes to accept beside the
 // table's. A nil Table checks nothing.
 type Support struct {
 	Table   *support.Table
@@ -44,6 +45,7 @@ func (s Support) vmSize(scope, size string) error {
 // cluster checks a new cluster: its version, every pool's own version and every pool's VM size.
 func (s Support) cluster(cl spec.Cluster) error {
 	scope := fmt.Sprintf("cluster %q", cl.Name)
+	s.LTS = s.LTS || spec.OnLTS(cl.SupportPlan, cl.SKUTier)
 	if err := s.version(scope, cl.KubernetesVersion); err != nil {
 		return err
 	}

@@ -44,7 +44,9 @@ func (c *Client) Upgrade(cluster, version string, controlPlaneOnly bool) (*chang
 	// The structural rules first (no downgrade, one minor, pool skew): they say what to do whatever
 	// the day; then the target must be a minor AKS offers.
 	if version != old.KubernetesVersion {
-		if err := c.Support.version(fmt.Sprintf("cluster %q", cluster), version); err != nil {
+		sup := c.Support
+		sup.LTS = sup.LTS || spec.OnLTS(old.SupportPlan, old.SKUTier)
+		if err := sup.version(fmt.Sprintf("cluster %q", cluster), version); err != nil {
 			return nil, err
 		}
 	}

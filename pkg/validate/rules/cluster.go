@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 
@@ -15,7 +16,8 @@ import (
 // autoscaled pool, autoscale min <= max, the service CIDR's form and size, dnsServiceIP inside the
 // service CIDR and not one of its first two addresses, the pod CIDR apart from the service CIDR,
 // Windows pools only with Azure CNI, object names "<cluster>-<pool>" within 63 characters, and a
-// well-formed Kubernetes version with pools at most two minors behind it and never ahead. Values the schema rejects for their form (an unparsable CIDR, an
+// well-formed Kubernetes version with pools at most two minors behind it and never ahead, no
+// auto-upgrade channel that moves the version, and LTS only on the Premium tier. Values the schema rejects for their form (an unparsable CIDR, an
 // unknown mode) are left to the schema. A cluster without any values (an empty or undecodable file)
 // has nothing to check. Findings are sorted.
 func ClusterRules(c Cluster) []validate.Finding {
@@ -26,6 +28,7 @@ func ClusterRules(c Cluster) []validate.Finding {
 	out = append(out, poolRules(c)...)
 	out = append(out, networkRules(c)...)
 	out = append(out, poolVersionRules(c)...)
+	out = append(out, lifecycleRules(c)...)
 	if v := c.Values.KubernetesVersion; v != "" {
 		if _, ok := spec.ParseVersion(v); !ok {
 			out = append(out, c.at(validate.RuleKubernetesVersion, "kubernetesVersion",
@@ -191,6 +194,28 @@ func poolVersionRules(c Cluster) []validate.Finding {
 				fmt.Sprintf("node pool %q runs %s, more than %d minor versions behind the control plane's %s", name, pv, spec.MaxPoolMinorSkew, c.Values.KubernetesVersion),
 				"upgrade the pool (fleetctl cluster upgrade without --control-plane-only) before the control plane moves further"))
 		}
+	}
+	return out
+}
+
+// lifecycleRules: CAPI owns the Kubernetes version, so the auto-upgrade channels that move it are
+// refused; LTS needs the Premium tier.
+func lifecycleRules(c Cluster) []validate.Finding {
+	var out []validate.Finding
+	v := c.Values
+	if slices.Contains(spec.VersionChannels, v.AutoUpgradeChannel) {
+		out = append(out, c.at(validate.RuleVersionChannel, "autoUpgradeChannel",
+			fmt.Sprintf("autoUpgradeChannel %q upgrades the Kubernetes version behind CAPI, which owns it (the control plane's and the MachinePools' spec.version): the two would fight", v.AutoUpgradeChannel),
+			"use none or node-image, and upgrade with fleetctl cluster upgrade"))
+	}
+	if v.SupportPlan == spec.LTS && v.SKUTier != "Premium" {
+		tier := v.SKUTier
+		if tier == "" {
+			tier = "unset (Free)"
+		}
+		out = append(out, c.at(validate.RuleLTSNeedsPremium, "supportPlan",
+			fmt.Sprintf("supportPlan %s needs skuTier Premium; skuTier is %s", spec.LTS, tier),
+			"set skuTier: Premium (fleetctl cluster set "+c.clusterName()+" --tier Premium), or drop supportPlan"))
 	}
 	return out
 }

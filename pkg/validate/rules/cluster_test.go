@@ -102,6 +102,17 @@ func clusterCases() []clusterCase {
 		{"pool version ahead by a patch", func(v *spec.Values) { setPoolVersion(v, "work", "v1.37.3") }, []string{validate.RulePoolVersionSkew}},
 		{"pool version other major", func(v *spec.Values) { setPoolVersion(v, "work", "v0.33.2") }, []string{validate.RulePoolVersionSkew}},
 		{"pool version malformed is the schema's", func(v *spec.Values) { setPoolVersion(v, "work", "1.37") }, nil},
+
+		{"auto-upgrade none", func(v *spec.Values) { v.AutoUpgradeChannel = "none" }, nil},
+		{"auto-upgrade node-image", func(v *spec.Values) { v.AutoUpgradeChannel = "node-image" }, nil},
+		{"auto-upgrade patch", func(v *spec.Values) { v.AutoUpgradeChannel = "patch" }, []string{validate.RuleVersionChannel}},
+		{"auto-upgrade stable", func(v *spec.Values) { v.AutoUpgradeChannel = "stable" }, []string{validate.RuleVersionChannel}},
+		{"auto-upgrade rapid", func(v *spec.Values) { v.AutoUpgradeChannel = "rapid" }, []string{validate.RuleVersionChannel}},
+		{"auto-upgrade unknown is the schema's", func(v *spec.Values) { v.AutoUpgradeChannel = "weekly" }, nil},
+		{"LTS on Premium", func(v *spec.Values) { v.SupportPlan, v.SKUTier = "AKSLongTermSupport", "Premium" }, nil},
+		{"LTS on Standard", func(v *spec.Values) { v.SupportPlan, v.SKUTier = "AKSLongTermSupport", "Standard" }, []string{validate.RuleLTSNeedsPremium}},
+		{"LTS without tier", func(v *spec.Values) { v.SupportPlan, v.SKUTier = "AKSLongTermSupport", "" }, []string{validate.RuleLTSNeedsPremium}},
+		{"official plan on Free", func(v *spec.Values) { v.SupportPlan, v.SKUTier = "KubernetesOfficial", "Free" }, nil},
 	}
 }
 

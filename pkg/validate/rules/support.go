@@ -10,8 +10,8 @@ import (
 	"github.com/fleetctl/fleetctl/pkg/validate"
 )
 
-// Support is what SupportRules check against: the support table, the day, whether the clusters
-// are on long-term support (none is yet), and VM sizes accepted beside the table's. A nil Table or
+// Support is what SupportRules check against: the support table, the day, whether every cluster
+// is on long-term support (a cluster whose values say so is on it either way), and VM sizes accepted beside the table's. A nil Table or
 // a zero Now checks nothing.
 type Support struct {
 	Table   *support.Table
@@ -30,6 +30,7 @@ func SupportRules(c Cluster, s Support) []validate.Finding {
 	if !s.enabled() || c.empty() {
 		return nil
 	}
+	s.LTS = s.LTS || spec.OnLTS(c.Values.SupportPlan, c.Values.SKUTier)
 	var out []validate.Finding
 	if f, ok := versionFinding(c, s, "kubernetesVersion", "the control plane", c.Values.KubernetesVersion); ok {
 		out = append(out, f)

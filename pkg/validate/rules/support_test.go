@@ -38,6 +38,15 @@ func supportCases() []supportCase {
 		{"last day", "2027-03-31", false, version("v1.35.4"), []string{validate.RuleVersionSupportEnding}, "in 0 days"},
 		{"day after", "2027-04-01", false, version("v1.35.4"), []string{validate.RuleVersionUnsupported}, "v1.35 left AKS standard support on 2027-03-31 (long-term support until 2028-03-31 needs the Premium tier)"},
 		{"on LTS", "2027-04-01", true, version("v1.35.4"), nil, ""},
+		{"the cluster's values on LTS", "2027-04-01", false, func(v *spec.Values) {
+			v.KubernetesVersion, v.SupportPlan, v.SKUTier = "v1.35.4", spec.LTS, "Premium"
+		}, nil, ""},
+		{"LTS plan without Premium is not LTS", "2027-04-01", false, func(v *spec.Values) {
+			v.KubernetesVersion, v.SupportPlan, v.SKUTier = "v1.35.4", spec.LTS, "Standard"
+		}, []string{validate.RuleVersionUnsupported}, "needs the Premium tier"},
+		{"past the LTS end", "2028-04-01", false, func(v *spec.Values) {
+			v.KubernetesVersion, v.SupportPlan, v.SKUTier = "v1.35.4", spec.LTS, "Premium"
+		}, []string{validate.RuleVersionUnsupported}, "v1.35 left AKS support on 2028-03-31"},
 		{"out of support and LTS", "2026-12-04", false, version("v1.29.6"), []string{validate.RuleVersionUnsupported}, "v1.29 left AKS support on 2025-03-31"},
 		{"not in the table", "2026-12-04", false, version("v1.20.0"), []string{validate.RuleVersionUnsupported}, "v1.20 is not in the support table of 2026-12-01"},
 		{"not yet GA", "2026-09-30", false, version("v1.37.2"), []string{validate.RuleVersionUnsupported}, "AKS offers v1.37 only from 2026-10-01"},

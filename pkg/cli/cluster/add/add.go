@@ -30,6 +30,10 @@ type Options struct {
 	NetworkPolicy     *cmdutil.EnumValue
 	OutboundType      *cmdutil.EnumValue
 	SKUTier           *cmdutil.EnumValue
+	AutoUpgrade       *cmdutil.EnumValue
+	NodeOSUpgrade     *cmdutil.EnumValue
+	SupportPlan       *cmdutil.EnumValue
+	Maintenance       []string
 	ServiceCIDR       string
 	DNSServiceIP      string
 	PodCIDR           string
@@ -49,6 +53,9 @@ func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 		NetworkPolicy: cmdutil.NewEnum("", spec.Policies...),
 		OutboundType:  cmdutil.NewEnum("", spec.OutboundTypes...),
 		SKUTier:       cmdutil.NewEnum("", spec.SKUTiers...),
+		AutoUpgrade:   cmdutil.NewEnum("", spec.AutoUpgradeChannels...),
+		NodeOSUpgrade: cmdutil.NewEnum("", spec.NodeOSUpgradeChannels...),
+		SupportPlan:   cmdutil.NewEnum("", spec.SupportPlans...),
 	}
 	cmd := &cobra.Command{
 		Use:   "add NAME",
@@ -64,7 +71,12 @@ support table of docs/providers.md, or --versions-file; support.vmSizes adds siz
 
 --node-pool takes comma-separated key=value pairs: ` + strings.Join(spec.PoolKeys, ", ") + `.
 A pool named like a default pool in .fleetctl.yaml takes that pool's settings for keys not given.
-Give min and max instead of count for an autoscaled pool. Zones: zones=1,2,3.`,
+Give min and max instead of count for an autoscaled pool. Zones: zones=1,2,3.
+
+Lifecycle: --auto-upgrade-channel none|node-image (patch, stable and rapid are refused: CAPI
+owns the Kubernetes version), --node-os-upgrade-channel, --support-plan AKSLongTermSupport (with
+--sku-tier Premium), and --maintenance-window KIND=DAY@HH:MM[±HH:MM]+Nh, repeatable, KIND one of
+default (whole UTC hours), auto-upgrade, node-os (4 to 24 hours), e.g. auto-upgrade=Saturday@22:00+4h.`,
 		Example: `  fleetctl cluster add atlantic-aks
   fleetctl cluster add pacific-aks --location westus3 --kubernetes-version v1.37.2 \
     --node-pool name=system,mode=System,vm-size=Standard_D4s_v5,count=3 \
@@ -87,6 +99,10 @@ Give min and max instead of count for an autoscaled pool. Zones: zones=1,2,3.`,
 	cmdutil.AddEnumFlag(cmd, o.NetworkPolicy, "network-policy", "network policy")
 	cmdutil.AddEnumFlag(cmd, o.OutboundType, "outbound-type", "outbound type")
 	cmdutil.AddEnumFlag(cmd, o.SKUTier, "sku-tier", "AKS pricing tier")
+	cmdutil.AddEnumFlag(cmd, o.AutoUpgrade, "auto-upgrade-channel", "AKS auto-upgrade channel (patch, stable, rapid are refused: CAPI owns the version)")
+	cmdutil.AddEnumFlag(cmd, o.NodeOSUpgrade, "node-os-upgrade-channel", "AKS node OS upgrade channel")
+	cmdutil.AddEnumFlag(cmd, o.SupportPlan, "support-plan", "Kubernetes support plan (AKSLongTermSupport needs --sku-tier Premium)")
+	fl.StringArrayVar(&o.Maintenance, "maintenance-window", nil, "planned maintenance window, repeatable: KIND=DAY@HH:MM[±HH:MM]+Nh, KIND default|auto-upgrade|node-os")
 	fl.StringVar(&o.ServiceCIDR, "service-cidr", "", "service CIDR (default from .fleetctl.yaml)")
 	fl.StringVar(&o.DNSServiceIP, "dns-service-ip", "", "cluster DNS service IP inside the service CIDR (default: its 10th address)")
 	fl.StringVar(&o.PodCIDR, "pod-cidr", "", "pod CIDR for overlay networking")
@@ -145,6 +161,23 @@ func (o *Options) Complete() error {
 	set("network-policy", &c.Network.Policy, o.NetworkPolicy.String())
 	set("outbound-type", &c.Network.OutboundType, o.OutboundType.String())
 	set("sku-tier", &c.SKUTier, o.SKUTier.String())
+	set("auto-upgrade-channel", &c.AutoUpgradeChannel, o.AutoUpgrade.String())
+	set("node-os-upgrade-channel", &c.NodeOSUpgradeChannel, o.NodeOSUpgrade.String())
+	set("support-plan", &c.SupportPlan, o.SupportPlan.String())
+	for _, s := range o.Maintenance {
+		name, w, err := spec.ParseMaintenanceWindow(s)
+		if err != nil {
+			return cmdutil.FlagErrorf("%s", err)
+		}
+		if w == nil {
+			delete(c.MaintenanceWindows, name)
+			continue
+		}
+		if c.MaintenanceWindows == nil {
+			c.MaintenanceWindows = map[string]spec.MaintenanceWindow{}
+		}
+		c.MaintenanceWindows[name] = *w
+	}
 	set("service-cidr", &c.Network.ServiceCIDR, o.ServiceCIDR)
 	set("dns-service-ip", &c.Network.DNSServiceIP, o.DNSServiceIP)
 	set("pod-cidr", &c.Network.PodCIDR, o.PodCIDR)

@@ -31,6 +31,9 @@ type Options struct {
 	MaxPods      int
 	OSDiskType   *cmdutil.EnumValue
 	OSDiskSizeGB int
+	MaxSurge     string
+	Labels       []string
+	Taints       []string
 	cmdutil.WriteFlags
 	cmdutil.SupportFlags
 
@@ -77,6 +80,9 @@ disk in place. To change one, add a new pool with the new settings, move the wor
 	fl.IntVar(&o.MaxPods, "max-pods", 0, "maximum pods per node, 10..250 (immutable)")
 	cmdutil.AddEnumFlag(cmd, o.OSDiskType, "os-disk-type", "OS disk type (immutable)")
 	fl.IntVar(&o.OSDiskSizeGB, "os-disk-size-gb", 0, "OS disk size in GB (immutable)")
+	fl.StringVar(&o.MaxSurge, "max-surge", "", "extra nodes during an upgrade: a count (1) or a percentage of the pool (33%)")
+	fl.StringArrayVar(&o.Labels, "node-label", nil, "node label key=value, repeatable")
+	fl.StringArrayVar(&o.Taints, "node-taint", nil, "node taint key=value:Effect or key:Effect, repeatable (NoSchedule|PreferNoSchedule|NoExecute)")
 	cmdutil.AddWriteFlags(cmd, &o.WriteFlags, "<prefix>/add-pool-CLUSTER-POOL")
 	cmdutil.AddSupportFlags(cmd, &o.SupportFlags)
 	return cmd
@@ -103,6 +109,18 @@ func (o *Options) Complete() error {
 		p.Zones = slices.Clone(o.Zones)
 		sort.Strings(p.Zones)
 	}
+	p.MaxSurge = o.MaxSurge
+	for _, l := range o.Labels {
+		k, v, err := spec.ParseLabel(l)
+		if err != nil {
+			return cmdutil.FlagErrorf("%s", err)
+		}
+		if p.Labels == nil {
+			p.Labels = map[string]string{}
+		}
+		p.Labels[k] = v
+	}
+	p.Taints = slices.Clone(o.Taints)
 	if given["count"] && (given["min"] || given["max"]) {
 		return cmdutil.FlagErrorf("--count and --min/--max: give one; --count is a fixed size, --min/--max autoscaling bounds")
 	}

@@ -49,3 +49,61 @@ annotations:
 {{- end }}
 {{- end }}
 {{- end -}}
+
+{{/*
+The planned maintenance windows: one ASO MaintenanceConfiguration per key of
+.Values.maintenanceWindows, embedded in the control plane's spec.resources as
+CAPZ's aks-aso-maintenance flavor does, named <name>-<lower-cased azure name>.
+"default" is the cluster's general window, given to AKS as whole UTC hours
+(timeInWeek hourSlots; a window that runs past midnight continues on the next
+day); aksManagedAutoUpgradeSchedule and aksManagedNodeOSUpgradeSchedule are
+weekly windows with a start time, a duration and a UTC offset. Renders nothing
+when no window is set.
+*/}}
+{{- define "aks-cluster.maintenanceConfigurations" -}}
+{{- $name := include "aks-cluster.name" . -}}
+{{- $days := list "Monday" "Tuesday" "Wednesday" "Thursday" "Friday" "Saturday" "Sunday" -}}
+{{- $windows := .Values.maintenanceWindows | default dict -}}
+{{- range $azureName := keys $windows | sortAlpha }}
+{{- $w := get $windows $azureName | default dict }}
+- apiVersion: containerservice.azure.com/v1api20240901
+  kind: MaintenanceConfiguration
+  metadata:
+    name: {{ printf "%s-%s" $name (lower $azureName) | quote }}
+    {{- include "aks-cluster.asoAnnotations" $ | nindent 4 }}
+  spec:
+    azureName: {{ $azureName | quote }}
+    owner:
+      name: {{ $name | quote }}
+    {{- if eq $azureName "default" }}
+    {{- $start := atoi (first (splitList ":" $w.startTime)) }}
+    {{- $end := add $start (int $w.durationHours) }}
+    {{- $next := "" }}
+    {{- range $i, $d := $days }}{{ if eq $d $w.dayOfWeek }}{{ $next = index $days (mod (add1 $i) 7) }}{{ end }}{{ end }}
+    timeInWeek:
+      - day: {{ $w.dayOfWeek | quote }}
+        hourSlots:
+          {{- range $h := untilStep $start (min $end 24 | int) 1 }}
+          - {{ $h }}
+          {{- end }}
+      {{- if gt $end 24 }}
+      - day: {{ $next | quote }}
+        hourSlots:
+          {{- range $h := until (sub $end 24 | int) }}
+          - {{ $h }}
+          {{- end }}
+      {{- end }}
+    {{- else }}
+    maintenanceWindow:
+      durationHours: {{ $w.durationHours | int }}
+      schedule:
+        weekly:
+          dayOfWeek: {{ $w.dayOfWeek | quote }}
+          intervalWeeks: 1
+      startTime: {{ $w.startTime | quote }}
+      {{- with $w.utcOffset }}
+      utcOffset: {{ . | quote }}
+      {{- end }}
+    {{- end }}
+{{- end }}
+{{- end -}}
