@@ -69,6 +69,8 @@ const (
 	RuleVersionSupportEnding  = "aks/kubernetes-version-support-ending"
 	RuleVersionUnsupported    = "aks/kubernetes-version-unsupported"
 	RuleVMSizeUnknown         = "aks/vm-size-unknown"
+	RuleProviderEnding        = "providers/support-ending"
+	RuleProviderUnsupported   = "providers/unsupported"
 	RuleVersionChannel        = "aks/auto-upgrade-version-channel"
 	RuleLTSNeedsPremium       = "aks/lts-needs-premium"
 
@@ -169,6 +171,8 @@ var Rules = []Rule{
 	{RuleVersionSupportEnding, Warning, "The cluster's or a node pool's Kubernetes minor leaves AKS standard support within 60 days (support table, see providers.md).", false},
 	{RuleVersionUnsupported, Error, "The cluster's or a node pool's Kubernetes minor is out of AKS standard support, not yet GA, or not in the support table.", false},
 	{RuleVMSizeUnknown, Error, "A node pool's vmSize is not in the table of known AKS VM sizes (extend it with support.vmSizes).", false},
+	{RuleProviderEnding, Warning, "A provider .fleetctl.yaml pins (Cluster API, CAPZ, ASO, Flux) leaves support within 60 days (support table, see providers.md).", false},
+	{RuleProviderUnsupported, Error, "A provider .fleetctl.yaml pins is past the end of support its project documents (support table, see providers.md).", false},
 	{RuleVersionChannel, Error, "autoUpgradeChannel is patch, stable or rapid: AKS would upgrade the Kubernetes version behind CAPI, which owns it (use none or node-image, and fleetctl cluster upgrade).", true},
 	{RuleLTSNeedsPremium, Error, "supportPlan AKSLongTermSupport (LTS) needs skuTier Premium.", true},
 

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 
+	yaml "go.yaml.in/yaml/v3"
+
 	"github.com/fleetctl/fleetctl/pkg/config"
 	"github.com/fleetctl/fleetctl/pkg/fleet"
 	"github.com/fleetctl/fleetctl/pkg/schema"
@@ -253,6 +255,9 @@ func Run(o Options) (Result, error) {
 	} else {
 		col.add(rules.FleetRules(clusters, listed, folders, f.ClustersKustomization())...)
 	}
+	if isFleet && exists(f.FS, config.FileName) {
+		col.add(rules.ProviderRules(config.FileName, providerPins(f), o.Support)...)
+	}
 	// The clusters root itself is not built: it only lists the cluster folders, each built above, and
 	// the list rules check its entries; building it would build every cluster a second time.
 	if o.Base != nil && isFleet {
@@ -360,4 +365,45 @@ func exists(fsys fs.FS, p string) bool {
 func isDir(fsys fs.FS, p string) bool {
 	st, err := fs.Stat(fsys, p)
 	return err == nil && st.IsDir()
+}
+
+// providerPins are the fleet's provider versions with the line of each in .fleetctl.yaml (0 for a
+// version the file does not write).
+func providerPins(f *fleet.Fleet) []rules.ProviderPin {
+	p := f.Config.Providers
+	pins := []rules.ProviderPin{{Name: "clusterAPI", Version: p.ClusterAPI}, {Name: "capz", Version: p.CAPZ},
+		{Name: "aso", Version: p.ASO}, {Name: "flux", Version: p.Flux}}
+	src, err := fs.ReadFile(f.FS, config.FileName)
+	if err != nil {
+		return pins
+	}
+	var doc yaml.Node
+	if yaml.Unmarshal(src, &doc) != nil || len(doc.Content) == 0 {
+		return pins
+	}
+	providers := mapValue(doc.Content[0], "providers")
+	if providers == nil {
+		return pins
+	}
+	for i := range pins {
+		for j := 0; j+1 < len(providers.Content); j += 2 {
+			if providers.Content[j].Value == pins[i].Name {
+				pins[i].Line = providers.Content[j].Line
+			}
+		}
+	}
+	return pins
+}
+
+// mapValue is the value of key in mapping node m, nil when m is not a mapping or has no key.
+func mapValue(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for j := 0; j+1 < len(m.Content); j += 2 {
+		if m.Content[j].Value == key {
+			return m.Content[j+1]
+		}
+	}
+	return nil
 }

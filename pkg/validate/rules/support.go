@@ -103,3 +103,46 @@ func versionFinding(c Cluster, s Support, field, who, version string) (validate.
 	msg += fmt.Sprintf(" (checked on %s)", day(s.Now))
 	return c.at(rule, field, msg, upgrade), true
 }
+
+// ProviderPin is one provider version of .fleetctl.yaml's providers section: its key (clusterAPI,
+// capz, aso, flux), the version and the line it is on (0 when not written: a default).
+type ProviderPin struct {
+	Name, Version string
+	Line          int
+}
+
+// providerNames are the projects the support table's provider rows name, by key.
+var providerNames = map[string]string{"clusterAPI": "Cluster API", "capz": "CAPZ", "aso": "ASO", "flux": "Flux"}
+
+// ProviderRules checks the provider pins of file against the support table's provider rows at
+// s.Now: a warning within 60 days of a documented end of support, an error after it. A line the
+// table has no end date for, or no row for, gives nothing: the table names only what the projects
+// document.
+func ProviderRules(file string, pins []ProviderPin, s Support) []validate.Finding {
+	if !s.enabled() {
+		return nil
+	}
+	var out []validate.Finding
+	for _, p := range pins {
+		row, state, ok := s.Table.ProviderStatus(p.Name, p.Version, s.Now)
+		if !ok || (state != support.Ending && state != support.Unsupported) {
+			continue
+		}
+		who := fmt.Sprintf("providers.%s %s", p.Name, p.Version)
+		last := row.LastDay().Format(time.DateOnly)
+		var f validate.Finding
+		fix := fmt.Sprintf("move the fleet to the current providers (fleetctl providers upgrade; see docs/providers.md); %s %s: %s", providerNames[p.Name], row.Minor, row.Status)
+		if state == support.Ending {
+			left := int(row.LastDay().Sub(s.Now).Hours() / 24)
+			f = newFinding(validate.RuleProviderEnding, file, "providers."+p.Name,
+				fmt.Sprintf("%s: support of %s %s ends on %s, in %d days (checked on %s)", who, providerNames[p.Name], row.Minor, last, left, s.Now.Format(time.DateOnly)), fix)
+		} else {
+			f = newFinding(validate.RuleProviderUnsupported, file, "providers."+p.Name,
+				fmt.Sprintf("%s: %s %s left support on %s (checked on %s)", who, providerNames[p.Name], row.Minor, last, s.Now.Format(time.DateOnly)), fix)
+		}
+		f.Line = p.Line
+		out = append(out, f)
+	}
+	validate.Sort(out)
+	return out
+}
