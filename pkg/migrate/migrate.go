@@ -45,7 +45,9 @@ type fieldStep struct {
 	manual bool
 	// convert builds the new value from the old one; nil keeps it (or wraps it, with list).
 	convert func(old *yaml.Node) (*yaml.Node, error)
-	// only limits a manual step to values that hold one of these keys (space-separated).
+	// inPlace: convert rewrites the field's value where it is (to is not used).
+	inPlace bool
+	// only limits a manual or in-place step to values that hold one of these keys (space-separated).
 	only string
 	why  string
 }
@@ -71,8 +73,8 @@ var flux = map[string]fluxGroup{
 		kinds: map[string]kindStep{"HelmRelease": {target: "v2", fields: []fieldStep{
 			{path: []string{"spec", "chart", "spec", "valuesFile"}, to: "valuesFiles", list: true,
 				why: "helm-controller v2 has only spec.chart.spec.valuesFiles (a list)"},
-			{path: []string{"spec", "postRenderers"}, manual: true, only: "patchesJson6902 patchesStrategicMerge",
-				why: "helm-controller v2 removed postRenderers[].kustomize.patchesJson6902 and patchesStrategicMerge: write each as an item of postRenderers[].kustomize.patches (target and patch)"},
+			{path: []string{"spec", "postRenderers"}, inPlace: true, convert: postRenderers, only: "patchesJson6902 patchesStrategicMerge",
+				why: "helm-controller v2 replaced postRenderers[].kustomize.patchesJson6902 and patchesStrategicMerge with postRenderers[].kustomize.patches, whose patch is a string (written as JSON)"},
 		}}},
 	},
 	"kustomize.toolkit.fluxcd.io": {
@@ -201,7 +203,7 @@ func moveDoc(src []byte, i int, group string, step kindStep, at validate.Finding
 			f.Message = fs.why + "; the object is not moved until that is done"
 			return src, []validate.Finding{f}, nil
 		}
-		if n != nil && fs.to != "" {
+		if n != nil && fs.to != "" && !fs.inPlace {
 			to := append(append([]string{}, fs.path[:len(fs.path)-1]...), fs.to)
 			if ex, err := yamledit.Lookup(src, i, to); err != nil || ex != nil {
 				f := at
@@ -225,6 +227,29 @@ func moveDoc(src []byte, i int, group string, step kindStep, at validate.Finding
 		switch {
 		case fs.manual:
 			continue
+		case fs.inPlace:
+			if fs.only != "" && !mentions(n, strings.Fields(fs.only)) {
+				continue
+			}
+			val, err := fs.convert(n)
+			if err != nil {
+				return nil, nil, fmt.Errorf("%s: %w", f.Field, err)
+			}
+			if src, _, err = yamledit.SetNode(src, i, fs.path, val, ""); err != nil {
+				return nil, nil, err
+			}
+			f.Severity, f.Rule = validate.Info, RuleMoved
+			f.Message = fmt.Sprintf("%s rewritten: %s", f.Field, fs.why)
+			// The list is written anew (yamledit does not edit through lists): say what of its text
+			// did not carry over.
+			if c := innerComments(n); c != "" {
+				f.Severity = validate.Warning
+				f.Message += "; comments inside it were not kept: " + c
+			}
+			if blockScalars(n) {
+				f.Severity = validate.Warning
+				f.Message += "; its block scalars (| and >) are now quoted strings of the same value"
+			}
 		case fs.to == "":
 			if src, _, err = yamledit.DeleteKey(src, i, fs.path); err != nil {
 				return nil, nil, err
@@ -320,6 +345,100 @@ func json6902(old *yaml.Node) (*yaml.Node, error) {
 			str("target"), clean(target), str("patch"), str(js)}})
 	}
 	return seq, nil
+}
+
+// postRenderers rewrites HelmRelease spec.postRenderers for helm-controller v2: in each item's
+// kustomize, patchesJson6902 and patchesStrategicMerge become items of patches (after the patches
+// already there, in the order written), at the place of the first of those keys; every other key
+// stays as it is.
+func postRenderers(old *yaml.Node) (*yaml.Node, error) {
+	if old.Kind != yaml.SequenceNode {
+		return nil, fmt.Errorf("must be a list, not %s", kindOf(old))
+	}
+	seq := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+	for _, it := range old.Content {
+		item := clean(it)
+		k := get(it, "kustomize")
+		if k == nil || k.Kind != yaml.MappingNode {
+			seq.Content = append(seq.Content, item)
+			continue
+		}
+		nk := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		var patches *yaml.Node
+		var existing, moved []*yaml.Node
+		for j := 0; j+1 < len(k.Content); j += 2 {
+			key, val := k.Content[j].Value, k.Content[j+1]
+			var conv func(*yaml.Node) (*yaml.Node, error)
+			switch key {
+			case "patches":
+				if val.Kind != yaml.SequenceNode {
+					return nil, fmt.Errorf("line %d: kustomize.patches must be a list, not %s", val.Line, kindOf(val))
+				}
+				for _, p := range val.Content {
+					existing = append(existing, clean(p))
+				}
+			case "patchesJson6902":
+				conv = json6902
+			case "patchesStrategicMerge":
+				conv = strategicMerge
+			default:
+				nk.Content = append(nk.Content, clean(k.Content[j]), clean(val))
+				continue
+			}
+			if conv != nil {
+				c, err := conv(val)
+				if err != nil {
+					return nil, fmt.Errorf("kustomize.%s: %w", key, err)
+				}
+				moved = append(moved, c.Content...)
+			}
+			if patches == nil {
+				patches = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+				nk.Content = append(nk.Content, str("patches"), patches)
+			}
+		}
+		if patches != nil {
+			patches.Content = append(existing, moved...)
+		}
+		for j := 0; j+1 < len(item.Content); j += 2 {
+			if item.Content[j].Value == "kustomize" {
+				item.Content[j+1] = nk
+			}
+		}
+		seq.Content = append(seq.Content, item)
+	}
+	return seq, nil
+}
+
+// blockScalars reports whether a scalar under n is written as a literal or folded block.
+func blockScalars(n *yaml.Node) bool {
+	if n.Kind == yaml.ScalarNode && n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		return true
+	}
+	for _, c := range n.Content {
+		if blockScalars(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// innerComments are the comments inside n (not on n itself), on one line; "" when none.
+func innerComments(n *yaml.Node) string {
+	var parts []string
+	var walk func(*yaml.Node)
+	walk = func(x *yaml.Node) {
+		for _, c := range x.Content {
+			for _, t := range []string{c.HeadComment, c.LineComment, c.FootComment} {
+				if t != "" {
+					parts = append(parts, strings.Join(strings.Fields(t), " "))
+				}
+			}
+			walk(c)
+		}
+	}
+	walk(n)
+	return strings.Join(parts, " ")
 }
 
 // strategicMerge turns spec.patchesStrategicMerge items (objects) into spec.patches items

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	sigsyaml "sigs.k8s.io/yaml"
+
+	"github.com/fleetctl/fleetctl/pkg/schema"
 	"github.com/fleetctl/fleetctl/pkg/validate"
 )
 
@@ -37,7 +40,8 @@ func TestFile(t *testing.T) {
 	}{
 		{"helmrelease-v2beta1", true},
 		{"helmrelease-both-values", false},
-		{"helmrelease-postrenderers", false},
+		{"helmrelease-postrenderers", true},
+		{"helmrelease-postrenderers-mixed", true},
 		{"kustomization-v1beta2", true},
 		{"gotk-sync", true},
 		{"notification", true},
@@ -190,4 +194,44 @@ func FuzzFile(f *testing.F) {
 			t.Fatalf("not idempotent (err %v):\n%s\n---\n%s", err, out, again)
 		}
 	})
+}
+
+// What migrate moves must be what the current CRDs accept: every moved Flux object of the
+// golden outputs is checked against the embedded schemas of the current providers, strictly
+// (unknown fields, types, enums), as the API server would on apply.
+func TestMovedObjectsValidate(t *testing.T) {
+	set, err := schema.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"helmrelease-v2beta1", "helmrelease-postrenderers", "helmrelease-postrenderers-mixed",
+		"kustomization-v1beta2", "gotk-sync", "notification"} {
+		src, err := os.ReadFile(filepath.Join("testdata", "in", name+".yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _, err := File(name+".yaml", src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, doc := range strings.Split(string(out), "\n---\n") {
+			var obj map[string]any
+			if err := sigsyaml.Unmarshal([]byte(doc), &obj); err != nil || obj == nil {
+				continue
+			}
+			apiVersion, _ := obj["apiVersion"].(string)
+			kind, _ := obj["kind"].(string)
+			if !strings.Contains(apiVersion, "toolkit.fluxcd.io") {
+				continue
+			}
+			l := set.Lookup(apiVersion, kind)
+			if l.Validator == nil {
+				t.Errorf("%s doc %d: %s %s is not served by the current schemas (status %v)", name, i, apiVersion, kind, l.Status)
+				continue
+			}
+			for _, fe := range l.Validator.Validate(obj) {
+				t.Errorf("%s doc %d: %s %s: %s %s", name, i, apiVersion, kind, fe.Path, fe.Message)
+			}
+		}
+	}
 }
