@@ -19,6 +19,7 @@ import (
 	"github.com/fleetctl/fleetctl/pkg/cli/nodepool"
 	plancmd "github.com/fleetctl/fleetctl/pkg/cli/plan"
 	prcmd "github.com/fleetctl/fleetctl/pkg/cli/pr"
+	"github.com/fleetctl/fleetctl/pkg/cli/providers"
 	"github.com/fleetctl/fleetctl/pkg/cli/repair"
 	validatecmd "github.com/fleetctl/fleetctl/pkg/cli/validate"
 	versioncmd "github.com/fleetctl/fleetctl/pkg/cli/version"
@@ -66,6 +67,7 @@ offline, and commits each change to a new branch ready for a pull request.`,
 		plancmd.NewCmd(f, nil),
 		prcmd.NewCmd(f),
 		migrate.NewCmd(f, nil),
+		providers.NewCmd(f),
 		repair.NewCmd(f, nil),
 	)
 	root.SetOut(f.IO.Out)

@@ -143,6 +143,13 @@ func (f *Factory) LoadConfig(root string, flags *pflag.FlagSet, bind map[string]
 		if err := v.MergeConfigMap(m); err != nil {
 			return config.Config{}, err
 		}
+		// A providers block written before providers.contract existed names its contract by the
+		// Cluster API version (config.Providers.CAPIContract): the current default must not fill it.
+		if prov, ok := m["providers"].(map[string]any); ok {
+			if _, set := prov["contract"]; !set {
+				v.SetDefault("providers.contract", "") // a default: FLEETCTL_PROVIDERS_CONTRACT still wins
+			}
+		}
 	case errors.Is(err, os.ErrNotExist) && (optional && f.ConfigFlag == ""):
 	case errors.Is(err, os.ErrNotExist):
 		return config.Config{}, fmt.Errorf("%s not found: this is not a fleet repo yet; run fleetctl init", file)

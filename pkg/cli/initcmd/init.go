@@ -28,6 +28,9 @@ type Options struct {
 
 	Dir      string
 	NoCommit bool
+	// Providers is the provider set the new fleet targets: current, or previous (the set before it,
+	// with the chart for its Cluster API contract; fleetctl providers upgrade moves it on).
+	Providers *cmdutil.EnumValue
 	cmdutil.SupportFlags
 
 	root   string
@@ -44,7 +47,7 @@ var bind = map[string]string{
 
 // NewCmd returns `fleetctl init`; runF replaces Run in tests.
 func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	o := &Options{f: f}
+	o := &Options{f: f, Providers: cmdutil.NewEnum("current", "current", "previous")}
 	cmd := &cobra.Command{
 		Use:   "init [DIR]",
 		Short: "Create a fleet repo, or complete an existing one",
@@ -72,6 +75,7 @@ repo without commits it makes the first commit on main.`,
 	fl.String("namespace", "", "namespace on the management cluster for the cluster objects")
 	fl.String("branch-prefix", "", "prefix of the branches fleetctl creates")
 	fl.BoolVar(&o.NoCommit, "no-commit", false, "write the files but do not make the initial commit")
+	cmdutil.AddEnumFlag(cmd, o.Providers, "providers", "provider set the new fleet pins: current, or previous with its chart (fleetctl providers upgrade moves it on)")
 	cmdutil.AddSupportFlags(cmd, &o.SupportFlags)
 	return cmd
 }
@@ -94,6 +98,9 @@ func (o *Options) Complete() error {
 	cfg, err := o.f.LoadConfig(abs, o.cmd.Flags(), bind, true)
 	if err != nil {
 		return err
+	}
+	if o.Providers.String() == "previous" {
+		cfg.Providers = config.PreviousProviders()
 	}
 	o.config = cfg
 	if o.cmd.Flags().Changed("kubernetes-version") {

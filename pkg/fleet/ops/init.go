@@ -31,6 +31,15 @@ func (c *Client) Init() (*change.Plan, InitResult, error) {
 	if err != nil {
 		return nil, res, err
 	}
+	if fl.Config.Providers.CAPIContract() == "v1beta1" {
+		// A fleet made with the previous providers gets the chart as it was for their contract.
+		dir := fl.ChartDir() + "/"
+		for i, f := range skeleton {
+			if rel, ok := strings.CutPrefix(f.Path, dir); ok {
+				skeleton[i].Content = PreviousChartFile(rel, f.Content)
+			}
+		}
+	}
 	p := &change.Plan{
 		NoOp: "the fleet repo is already initialised",
 		Next: "add a cluster with: fleetctl cluster add NAME",
