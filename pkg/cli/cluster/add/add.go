@@ -34,6 +34,8 @@ type Options struct {
 	NodeOSUpgrade     *cmdutil.EnumValue
 	SupportPlan       *cmdutil.EnumValue
 	Maintenance       []string
+	NodeLabels        []string
+	NodeTaints        []string
 	ServiceCIDR       string
 	DNSServiceIP      string
 	PodCIDR           string
@@ -103,6 +105,8 @@ default (whole UTC hours), auto-upgrade, node-os (4 to 24 hours), e.g. auto-upgr
 	cmdutil.AddEnumFlag(cmd, o.NodeOSUpgrade, "node-os-upgrade-channel", "AKS node OS upgrade channel")
 	cmdutil.AddEnumFlag(cmd, o.SupportPlan, "support-plan", "Kubernetes support plan (AKSLongTermSupport needs --sku-tier Premium)")
 	fl.StringArrayVar(&o.Maintenance, "maintenance-window", nil, "planned maintenance window, repeatable: KIND=DAY@HH:MM[±HH:MM]+Nh, KIND default|auto-upgrade|node-os")
+	fl.StringArrayVar(&o.NodeLabels, "node-label", nil, "node label of a pool, repeatable: POOL:key=value")
+	fl.StringArrayVar(&o.NodeTaints, "node-taint", nil, "node taint of a pool, repeatable: POOL:key=value:Effect or POOL:key:Effect (NoSchedule|PreferNoSchedule|NoExecute)")
 	fl.StringVar(&o.ServiceCIDR, "service-cidr", "", "service CIDR (default from .fleetctl.yaml)")
 	fl.StringVar(&o.DNSServiceIP, "dns-service-ip", "", "cluster DNS service IP inside the service CIDR (default: its 10th address)")
 	fl.StringVar(&o.PodCIDR, "pod-cidr", "", "pod CIDR for overlay networking")
@@ -205,6 +209,9 @@ func (o *Options) Complete() error {
 			c.SetPool(p)
 		}
 	}
+	if err := poolLabelsAndTaints(&c, o.NodeLabels, o.NodeTaints); err != nil {
+		return err
+	}
 	if c.Network.DNSServiceIP == "" && c.Network.ServiceCIDR != "" {
 		if ip, err := spec.DefaultDNSServiceIP(c.Network.ServiceCIDR); err == nil {
 			c.Network.DNSServiceIP = ip
@@ -226,4 +233,46 @@ func (o *Options) Run() error {
 		}
 		return c.AddCluster(o.cluster)
 	})
+}
+
+// poolLabelsAndTaints applies --node-label POOL:key=value and --node-taint POOL:taint to the
+// cluster's pools (after --node-pool and --values); the taint's own form is checked with the
+// cluster, as for nodepool add.
+func poolLabelsAndTaints(c *spec.Cluster, labels, taints []string) error {
+	pool := func(flag, s string) (*spec.NodePool, string, error) {
+		name, rest, ok := strings.Cut(s, ":")
+		var names []string
+		for i := range c.NodePools {
+			names = append(names, c.NodePools[i].Name)
+			if ok && c.NodePools[i].Name == name {
+				return &c.NodePools[i], rest, nil
+			}
+		}
+		if !ok || name == "" {
+			return nil, "", cmdutil.FlagErrorf("--%s %q: must be POOL:%s", flag, s, map[string]string{"node-label": "key=value", "node-taint": "key=value:Effect"}[flag])
+		}
+		return nil, "", cmdutil.FlagErrorf("--%s %q: pool %q: must be one of the cluster's pools (%s)", flag, s, name, strings.Join(names, ", "))
+	}
+	for _, s := range labels {
+		p, rest, err := pool("node-label", s)
+		if err != nil {
+			return err
+		}
+		k, v, err := spec.ParseLabel(rest)
+		if err != nil {
+			return cmdutil.FlagErrorf("--node-label %q: %s", s, err)
+		}
+		if p.Labels == nil {
+			p.Labels = map[string]string{}
+		}
+		p.Labels[k] = v
+	}
+	for _, s := range taints {
+		p, rest, err := pool("node-taint", s)
+		if err != nil {
+			return err
+		}
+		p.Taints = append(p.Taints, rest)
+	}
+	return nil
 }
