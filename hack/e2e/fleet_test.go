@@ -181,10 +181,16 @@ func revision(sha string) string { return "main@sha1:" + sha }
 // reconcile` does) instead of waiting for its interval.
 func reconcileNow(ctx context.Context, t *testing.T, gvr schema.GroupVersionResource, ns, name string) {
 	t.Helper()
-	patch := fmt.Sprintf(`{"metadata":{"annotations":{"reconcile.fluxcd.io/requestedAt":%q}}}`, time.Now().Format(time.RFC3339Nano))
-	if _, err := env.mgmt.dyn.Resource(gvr).Namespace(ns).Patch(ctx, name, types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+	if err := requestReconcile(ctx, gvr, ns, name); err != nil {
 		t.Fatalf("requesting reconcile of %s %s/%s: %v", gvr.Resource, ns, name, err)
 	}
+}
+
+// requestReconcile sets the reconcile.fluxcd.io/requestedAt annotation, as flux reconcile does.
+func requestReconcile(ctx context.Context, gvr schema.GroupVersionResource, ns, name string) error {
+	patch := fmt.Sprintf(`{"metadata":{"annotations":{"reconcile.fluxcd.io/requestedAt":%q}}}`, time.Now().Format(time.RFC3339Nano))
+	_, err := env.mgmt.dyn.Resource(gvr).Namespace(ns).Patch(ctx, name, types.MergePatchType, []byte(patch), metav1.PatchOptions{})
+	return err
 }
 
 // waitSource waits until the GitRepository flux-system serves the artifact of sha.

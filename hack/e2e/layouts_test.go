@@ -25,7 +25,6 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/types"
 )
 
 // layoutsDir holds the real-world Flux repo layouts fleetctl validate must
@@ -439,8 +438,7 @@ func nudgeMissed(ctx context.Context, ks *unstructured.Unstructured, last map[st
 		return
 	}
 	last[id] = time.Now()
-	patch := fmt.Sprintf(`{"metadata":{"annotations":{"reconcile.fluxcd.io/requestedAt":%q}}}`, time.Now().Format(time.RFC3339Nano))
-	_, _ = env.mgmt.dyn.Resource(gvrKustomization).Namespace(ks.GetNamespace()).Patch(ctx, ks.GetName(), types.MergePatchType, []byte(patch), metav1.PatchOptions{})
+	_ = requestReconcile(ctx, gvrKustomization, ks.GetNamespace(), ks.GetName()) // retried on the next poll
 }
 
 // sourceRevision is the revision a Kustomization must have reached for the

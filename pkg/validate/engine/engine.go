@@ -23,6 +23,7 @@ import (
 	"github.com/fleetctl/fleetctl/pkg/schema"
 	"github.com/fleetctl/fleetctl/pkg/validate"
 	"github.com/fleetctl/fleetctl/pkg/validate/rules"
+	"github.com/fleetctl/fleetctl/pkg/yamledit"
 )
 
 // GCPercent is the garbage collector setting of a fleetctl run (set in pkg/cli): a run allocates
@@ -377,12 +378,8 @@ func providerPins(f *fleet.Fleet) []rules.ProviderPin {
 	if err != nil {
 		return pins
 	}
-	var doc yaml.Node
-	if yaml.Unmarshal(src, &doc) != nil || len(doc.Content) == 0 {
-		return pins
-	}
-	providers := mapValue(doc.Content[0], "providers")
-	if providers == nil {
+	providers, err := yamledit.Lookup(src, 0, []string{"providers"})
+	if err != nil || providers == nil || providers.Kind != yaml.MappingNode {
 		return pins
 	}
 	for i := range pins {
@@ -393,17 +390,4 @@ func providerPins(f *fleet.Fleet) []rules.ProviderPin {
 		}
 	}
 	return pins
-}
-
-// mapValue is the value of key in mapping node m, nil when m is not a mapping or has no key.
-func mapValue(m *yaml.Node, key string) *yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for j := 0; j+1 < len(m.Content); j += 2 {
-		if m.Content[j].Value == key {
-			return m.Content[j+1]
-		}
-	}
-	return nil
 }
