@@ -96,7 +96,7 @@ func TestLoad(t *testing.T) {
 
 func TestGolden(t *testing.T) {
 	c := loadChart(t)
-	for _, name := range []string{"minimal", "multipool", "autoupgrade", "nodeos", "maintenance", "supportplan", "maxsurge", "labels", "taints"} {
+	for _, name := range []string{"minimal", "multipool", "autoupgrade", "nodeos", "maintenance", "supportplan", "maxsurge", "labels", "taints", "clusterlabels"} {
 		t.Run(name, func(t *testing.T) {
 			values := readValues(t, name+".values.yaml")
 			// fleetctl names each release after its cluster.
@@ -275,7 +275,7 @@ func TestFluxKustomizationsDecodeStrictly(t *testing.T) {
 // whether values pass, and on where each violation is.
 func TestHelmAgreesWithSchema(t *testing.T) {
 	c := loadChart(t)
-	for _, name := range []string{"minimal", "multipool", "autoupgrade", "nodeos", "maintenance", "supportplan", "maxsurge", "labels", "taints"} {
+	for _, name := range []string{"minimal", "multipool", "autoupgrade", "nodeos", "maintenance", "supportplan", "maxsurge", "labels", "taints", "clusterlabels"} {
 		if err := helmValidate(t, c, readValues(t, name+".values.yaml")); err != nil {
 			t.Errorf("%s: Helm rejects values fleetctl accepts: %v", name, err)
 		}
@@ -296,7 +296,7 @@ func TestHelmAgreesWithSchema(t *testing.T) {
 		for _, v := range se.Violations {
 			ours = append(ours, v.Path)
 		}
-		if got, want := strings.Join(uniqSorted(ours), " "), strings.Join(helmViolationPaths(herr.Error()), " "); got != want {
+		if got, want := strings.Join(uniqSorted(ours), " "), strings.Join(helmViolationPaths(herr.Error(), keyMap(tc.path)), " "); got != want {
 			t.Errorf("%s: fleetctl reports violations at [%s], Helm at [%s]:\n%v", tc.name, got, want, herr)
 		}
 	}
@@ -338,7 +338,16 @@ var helmViolationLine = regexp.MustCompile(`^(\s*)- at '([^']*)': (.*)$`)
 // each into the dotted path fleetctl names: a missing or unknown property is
 // named by its own path, a key that breaks propertyNames (which the validator
 // reports at the root) by the path of the map it is in.
-func helmViolationPaths(msg string) []string {
+// keyMap is the map whose keys a bad-value case's property names are: its expected path without the
+// key (Helm's message names the key, not the map). The other cases' maps are node pools.
+func keyMap(path string) string {
+	if i := strings.Index(path, "["); i > 0 {
+		return path[:i]
+	}
+	return "nodePools"
+}
+
+func helmViolationPaths(msg, keyMap string) []string {
 	type line struct {
 		indent int
 		ptr    string
@@ -375,9 +384,8 @@ func helmViolationPaths(msg string) []string {
 				paths = append(paths, dotted(append(clone(toks), k[1])))
 			}
 		case propertyName != "" && l.indent > 0:
-			// The map holding the key is not in Helm's message; the test
-			// values keep such keys under nodePools.
-			paths = append(paths, dotted([]string{"nodePools", propertyName}))
+			// The map holding the key is not in Helm's message: the case says which it is.
+			paths = append(paths, dotted([]string{keyMap, propertyName}))
 		default:
 			paths = append(paths, dotted(toks))
 		}

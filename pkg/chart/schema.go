@@ -195,7 +195,9 @@ func (s *valuesSchema) collect(e *jsonschema.ValidationError, prefix []string, o
 			loc = derived
 		}
 		msg := "invalid key"
-		if pat := s.stringAt(schemaPtr + "/pattern"); pat != "" {
+		if m, ok := s.causeMessage(e); ok {
+			msg = "invalid key: " + m
+		} else if pat := s.stringAt(schemaPtr + "/pattern"); pat != "" {
 			msg = fmt.Sprintf("invalid key: must match %s", pat)
 		}
 		*out = append(*out, Violation{Path: dotted(append(clone(loc), k.Property)), Rule: schemaPtr, Message: msg})
@@ -208,6 +210,20 @@ func (s *valuesSchema) collect(e *jsonschema.ValidationError, prefix []string, o
 		return
 	}
 	*out = append(*out, Violation{Path: dotted(e.InstanceLocation), Rule: rule, Message: e.ErrorKind.LocalizedString(printer)})
+}
+
+// causeMessage is the errorMessage of the first subschema below e that has one (a key that fails a
+// propertyNames subschema with its own message, for instance).
+func (s *valuesSchema) causeMessage(e *jsonschema.ValidationError) (string, bool) {
+	for _, c := range e.Causes {
+		if msg, ok := s.errorMessage(fragment(c.SchemaURL)); ok {
+			return msg, true
+		}
+		if msg, ok := s.causeMessage(c); ok {
+			return msg, true
+		}
+	}
+	return "", false
 }
 
 // instanceFromSchema maps a schema pointer made of properties/<key> steps

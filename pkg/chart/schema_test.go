@@ -104,6 +104,9 @@ func badValueCases() []badValueCase {
 		{"bad max surge", func(v map[string]any) { pool(v, "system")["maxSurge"] = "0%" }, "nodePools.system.maxSurge", "does not match pattern"},
 		{"unquoted max surge", func(v map[string]any) { pool(v, "system")["maxSurge"] = 2 }, "nodePools.system.maxSurge", "string"},
 		{"bad node label value", func(v map[string]any) { pool(v, "system")["nodeLabels"] = map[string]any{"team": "a b"} }, "nodePools.system.nodeLabels.team", "does not match pattern"},
+		{"chart's own cluster label", func(v map[string]any) { v["labels"] = map[string]any{"helm.sh/chart": "x"} }, `labels["helm.sh/chart"]`, "set by the cluster chart"},
+		{"cluster api cluster label", func(v map[string]any) { v["labels"] = map[string]any{"topology.cluster.x-k8s.io/owned": ""} }, `labels["topology.cluster.x-k8s.io/owned"]`, "Cluster API reserves"},
+		{"bad cluster label value", func(v map[string]any) { v["labels"] = map[string]any{"ring": "can ary"} }, "labels.ring", "does not match pattern"},
 		{"bad node taint", func(v map[string]any) { pool(v, "system")["nodeTaints"] = []any{"gpu=true:Never"} }, "nodePools.system.nodeTaints[0]", "does not match pattern"},
 	}
 }

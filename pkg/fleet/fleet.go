@@ -173,6 +173,7 @@ type clusterData struct {
 	// Lifecycle.
 	AutoUpgradeChannel, NodeOSUpgradeChannel, SupportPlan render.Scalar
 	MaintenanceWindows                                    []windowData
+	Labels                                                []labelData
 }
 
 // windowData is one maintenance window; Name is its MaintenanceConfiguration name.
@@ -243,6 +244,9 @@ func (f *Fleet) clusterData(c spec.Cluster) clusterData {
 		d.NodePools = append(d.NodePools, toPoolData(p))
 	}
 	d.AutoUpgradeChannel, d.NodeOSUpgradeChannel, d.SupportPlan = s(c.AutoUpgradeChannel), s(c.NodeOSUpgradeChannel), s(c.SupportPlan)
+	for _, k := range slices.Sorted(maps.Keys(c.Labels)) {
+		d.Labels = append(d.Labels, labelData{Key: s(k), Value: s(c.Labels[k])})
+	}
 	for _, name := range slices.Sorted(maps.Keys(c.MaintenanceWindows)) {
 		w := c.MaintenanceWindows[name]
 		d.MaintenanceWindows = append(d.MaintenanceWindows, windowData{Name: s(name), DayOfWeek: s(w.DayOfWeek),

@@ -60,6 +60,7 @@ func writeFiles(t testing.TB, root string, files []render.File) {
 func multiPool(f *Fleet) spec.Cluster {
 	c := f.NewCluster("pacific-aks")
 	c.Location = "westus3"
+	c.Labels = map[string]string{"ring": "canary", "env": "prod", "example.com/team": "platform", "tier": "true"}
 	c.Network.DNSServiceIP = "10.0.0.10"
 	c.NodePools = []spec.NodePool{
 		{Name: "system", Mode: "System", VMSize: "Standard_D4s_v5", OSType: "Linux", Count: intp(3), Zones: []string{"1", "2", "3"}},

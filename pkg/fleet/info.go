@@ -22,7 +22,9 @@ type ClusterInfo struct {
 	// Path is the repo-relative cluster folder.
 	Path string `json:"path"`
 	// Listed says whether capi/clusters/kustomization.yaml lists the folder (Flux applies only those).
-	Listed            bool               `json:"listed"`
+	Listed bool `json:"listed"`
+	// Labels are the cluster's labels (values.labels, on the CAPI Cluster).
+	Labels            map[string]string  `json:"labels,omitempty"`
 	Location          string             `json:"location,omitempty"`
 	ResourceGroup     string             `json:"resourceGroup,omitempty"`
 	DNSPrefix         string             `json:"dnsPrefix,omitempty"`
@@ -77,6 +79,7 @@ func (s Summary) Info(listed bool) ClusterInfo {
 	info.Location, info.ResourceGroup, info.DNSPrefix = c.Location, c.ResourceGroup, c.DNSPrefix
 	info.KubernetesVersion, info.SKUTier = c.KubernetesVersion, c.SKUTier
 	info.Network = c.Network
+	info.Labels = c.Labels
 	info.ValuesFiles = slices.Clone(s.Files)
 	for _, p := range c.NodePools {
 		pi := PoolInfo{Name: p.Name, PoolValue: spec.PoolValue{Mode: p.Mode, VMSize: p.VMSize, OSType: p.OSType,

@@ -47,7 +47,7 @@ type SummaryCache interface {
 
 // summaryVersion changes whenever what LoadCluster makes of a folder changes, so that summaries of
 // an older fleetctl are never trusted.
-const summaryVersion = 1
+const summaryVersion = 2
 
 // Summary reads cluster name's folder, through the cache when the fleet has one: the key is the
 // folder's git tree id (fsview.TreeID), so a cached summary is never stale: any change to any file

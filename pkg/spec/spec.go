@@ -28,6 +28,8 @@ type Cluster struct {
 	SupportPlan          string
 	// MaintenanceWindows are keyed by MaintenanceConfiguration name (WindowDefault, ...).
 	MaintenanceWindows map[string]MaintenanceWindow
+	// Labels go on the CAPI Cluster; selectors (-l) and waves read them.
+	Labels map[string]string
 }
 
 // Flux says where the remote Kustomizations on the new cluster read from.
@@ -161,6 +163,9 @@ func (c *Cluster) Validate() error {
 		return err
 	}
 	if err := c.ValidateLifecycle(scope); err != nil {
+		return err
+	}
+	if err := ValidateLabels(scope, c.Labels); err != nil {
 		return err
 	}
 	if len(c.CredentialsSecret) > 253 || !SubdomainRE.MatchString(c.CredentialsSecret) {

@@ -14,6 +14,7 @@ import (
 // no-op.
 type Values struct {
 	Name              string               `json:"name,omitempty"`
+	Labels            map[string]string    `json:"labels,omitempty"`
 	Location          string               `json:"location,omitempty"`
 	ResourceGroup     string               `json:"resourceGroup,omitempty"`
 	DNSPrefix         string               `json:"dnsPrefix,omitempty"`
@@ -116,6 +117,12 @@ func (c *Cluster) Overlay(v Values) {
 	set(&c.AutoUpgradeChannel, v.AutoUpgradeChannel)
 	set(&c.NodeOSUpgradeChannel, v.NodeOSUpgradeChannel)
 	set(&c.SupportPlan, v.SupportPlan)
+	for k, val := range v.Labels {
+		if c.Labels == nil {
+			c.Labels = map[string]string{}
+		}
+		c.Labels[k] = val
+	}
 	for name, w := range v.MaintenanceWindows {
 		if c.MaintenanceWindows == nil {
 			c.MaintenanceWindows = map[string]MaintenanceWindow{}

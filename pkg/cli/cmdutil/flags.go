@@ -61,3 +61,8 @@ func AddEnumFlag(cmd *cobra.Command, e *EnumValue, name, usage string) {
 		return e.allowed, cobra.ShellCompDirectiveNoFileComp
 	})
 }
+
+// AddSelectorFlag adds -l/--selector: a label selector in kubectl's syntax over the clusters' labels.
+func AddSelectorFlag(cmd *cobra.Command, p *string, what string) {
+	cmd.Flags().StringVarP(p, "selector", "l", "", what+": a label selector over the clusters' labels, as kubectl takes it (env=prod,ring in (early,broad),!canary)")
+}
