@@ -39,4 +39,3 @@ func TestParseSelector(t *testing.T) {
 		}
 	}
 }
-
