@@ -14,8 +14,13 @@ import (
 	"github.com/fleetctl/fleetctl/pkg/gitrepo"
 )
 
-// journalVersion changes when the journal's shape does.
-const journalVersion = 1
+// journalVersion changes when the journal's shape does. A write of several branches (ApplyBranches)
+// writes journalBranchesVersion, so that a fleetctl that does not know Branches refuses to repair it
+// rather than leave the branches behind.
+const (
+	journalVersion         = 1
+	journalBranchesVersion = 2
+)
 
 // Journal records a write in progress, before any of it is done, so that it can be undone after the
 // process died in the middle: what HEAD was, the branch and commit being created, and every file of
@@ -31,12 +36,20 @@ type Journal struct {
 	// commit).
 	Branch string `json:"branch,omitempty"`
 	Commit string `json:"commit,omitempty"`
+	// Branches are the branches a multi-branch write creates (none of them checked out).
+	Branches []JournalBranch `json:"branches,omitempty"`
 	// Files are the working tree files about to change, with what they held.
 	Files []JournalFile `json:"files"`
 	// Index is true when the index entries of Files are about to change.
 	Index bool `json:"index,omitempty"`
 	// Locks are git lock files the write takes for a moment; after a crash they are stale.
 	Locks []string `json:"locks,omitempty"`
+}
+
+// JournalBranch is one branch a write creates and the commit it points at.
+type JournalBranch struct {
+	Branch string `json:"branch"`
+	Commit string `json:"commit"`
 }
 
 // JournalFile is one working tree file as it was before the write.
@@ -91,7 +104,7 @@ func ReadJournal(repo *gitrepo.Repo) (*Journal, error) {
 		return nil, err
 	}
 	var j Journal
-	if err := json.Unmarshal(data, &j); err != nil || j.Version != journalVersion {
+	if err := json.Unmarshal(data, &j); err != nil || (j.Version != journalVersion && j.Version != journalBranchesVersion) {
 		// A journal is written whole (renamed into place), so this is not ours, or of another version.
 		return nil, fmt.Errorf("%s: not a journal this fleetctl can read; move it away if no fleetctl write is in progress", p)
 	}
@@ -199,6 +212,11 @@ func (j *Journal) undo(repo *gitrepo.Repo, stale bool) error {
 	}
 	if j.Branch != "" && j.Head.Branch != j.Branch {
 		if err := repo.DeleteBranch(j.Branch, j.Commit); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, b := range j.Branches {
+		if err := repo.DeleteBranch(b.Branch, b.Commit); err != nil {
 			errs = append(errs, err)
 		}
 	}

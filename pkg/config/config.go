@@ -36,6 +36,16 @@ type Config struct {
 	Paths      Paths     `json:"paths"`
 	Providers  Providers `json:"providers"`
 	Support    Support   `json:"support,omitempty"`
+	Rollout    Rollout   `json:"rollout,omitempty"`
+}
+
+// Rollout is how fleet-wide changes (a selector instead of a cluster name) are split into waves
+// when no flag says so.
+type Rollout struct {
+	// Waves is the default --waves: LABEL=VALUE,VALUE,... in order, e.g. ring=canary,early,broad.
+	Waves string `json:"waves,omitempty"`
+	// MaxPerWave is the default --max-per-wave: a wave with more clusters is split (0: no limit).
+	MaxPerWave int `json:"maxPerWave,omitempty"`
 }
 
 // Defaults are the values a new cluster gets when a flag does not say otherwise.
@@ -318,6 +328,14 @@ func (c Config) Validate() error {
 		if !strings.HasPrefix(s, "Standard_") || strings.ContainsAny(s, " ,") {
 			return fmt.Errorf("configuration: support.vmSizes[%d] %q: must be an Azure VM size such as Standard_D4s_v5", i, s)
 		}
+	}
+	if c.Rollout.Waves != "" {
+		if _, err := spec.ParseWaves("rollout.waves", c.Rollout.Waves); err != nil {
+			return fmt.Errorf("configuration: %w", err)
+		}
+	}
+	if c.Rollout.MaxPerWave < 0 {
+		return fmt.Errorf("configuration: rollout.maxPerWave %d: must be 0 (no limit) or more", c.Rollout.MaxPerWave)
 	}
 	if c.Paths.Templates != "" {
 		if err := checkRelPath("paths.templates", c.Paths.Templates); err != nil {

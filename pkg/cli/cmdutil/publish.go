@@ -31,6 +31,8 @@ type Publish struct {
 	Labels    []string
 	Reviewers []string
 	Draft     bool
+	// Preamble, when set, opens the pull request's body (markdown), before the plan.
+	Preamble string
 }
 
 // forgeRepo reads the remote of the fleet repo as a forge repository; err is set when its
@@ -77,53 +79,55 @@ func (f *Factory) credentials(provider forge.Provider) gitrepo.Credentials {
 	return c
 }
 
-// Publish pushes and, with p.PR, opens or updates the pull request, printing what it did.
-func (f *Factory) Publish(p Publish) error {
+// Publish pushes and, with p.PR, opens or updates the pull request, printing what it did. url is the
+// pull request's page, or the web form that opens one when there is no token ("" without p.PR).
+func (f *Factory) Publish(p Publish) (url string, err error) {
 	cfg := p.Fleet.Config
 	remoteURL, fr, ferr := f.forgeRepo(p.Repo, cfg)
 	if remoteURL == "" {
-		return ferr
+		return "", ferr
 	}
 	creds := f.credentials(fr.Provider)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	if err := p.Repo.Push(ctx, gitrepo.PushOptions{Remote: cfg.Git.Remote, Branch: p.Branch, Credentials: creds}); err != nil {
-		return err
+		return "", err
 	}
 	fmt.Fprintf(f.IO.Out, "pushed branch %s to %s (%s)\n", p.Branch, cfg.Git.Remote, remoteURL)
 	if !p.PR {
-		return nil
+		return "", nil
 	}
 	if ferr != nil {
-		return fmt.Errorf("pull request: %w", ferr)
+		return "", fmt.Errorf("pull request: %w", ferr)
 	}
 	if creds.Token == "" {
-		fmt.Fprintf(f.IO.Out, "no token in %s: open the pull request at\n  %s\n", strings.Join(forge.TokenVars(fr.Provider), " or "),
-			fr.NewPullRequestURL(p.Branch, p.Base, p.Title))
-		return nil
+		form := fr.NewPullRequestURL(p.Branch, p.Base, p.Title)
+		fmt.Fprintf(f.IO.Out, "no token in %s: open the pull request at\n  %s\n", strings.Join(forge.TokenVars(fr.Provider), " or "), form)
+		return form, nil
 	}
 	body, err := f.planBody(p)
 	if err != nil {
 		// The pull request still opens; the reviewer is told why the plan is missing.
 		body = fmt.Sprintf("fleetctl could not compute the plan of this change: %s\n\nRun `fleetctl validate` and `fleetctl plan` in a checkout of this branch.\n", err)
 	}
+	body = p.Preamble + body
 	client, err := forge.NewClient(fr, creds.Token, &http.Client{Timeout: time.Minute},
 		forge.WithTokenSource(creds.TokenSource), forge.WithUserAgent("fleetctl/"+f.Build.Version))
 	if err != nil {
-		return err
+		return "", err
 	}
 	o := forge.PROptions{Title: p.Title, Body: body, Head: p.Branch, Base: p.Base,
 		Labels: pick(p.Labels, cfg.Git.PR.Labels), Reviewers: pick(p.Reviewers, cfg.Git.PR.Reviewers), Draft: p.Draft || cfg.Git.PR.Draft}
 	pr, created, err := forge.Upsert(ctx, client, o)
 	if err != nil {
-		return fmt.Errorf("pull request for %s on %s: %w (the branch is pushed; fleetctl pr open retries)", p.Branch, fr, err)
+		return "", fmt.Errorf("pull request for %s on %s: %w (the branch is pushed; fleetctl pr open retries)", p.Branch, fr, err)
 	}
 	verb := "updated"
 	if created {
 		verb = "opened"
 	}
 	fmt.Fprintf(f.IO.Out, "%s pull request #%d: %s\n", verb, pr.Number, pr.URL)
-	return nil
+	return pr.URL, nil
 }
 
 func pick(flag, cfg []string) []string {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/fleetctl/fleetctl/pkg/change"
 	"github.com/fleetctl/fleetctl/pkg/cli/internal/printer"
+	"github.com/fleetctl/fleetctl/pkg/fleet"
 	"github.com/fleetctl/fleetctl/pkg/fleet/ops"
 	"github.com/fleetctl/fleetctl/pkg/gitrepo"
 )
@@ -108,6 +109,11 @@ func (w WriteFlags) RunWrite(f *Factory, command string, plan func(*ops.Client) 
 	if err != nil {
 		return err
 	}
+	return w.finish(f, fl, repo, res, p)
+}
+
+// finish prints what a one-branch write did and pushes it and opens its pull request when asked.
+func (w WriteFlags) finish(f *Factory, fl *fleet.Fleet, repo *gitrepo.Repo, res *change.Result, p *change.Plan) error {
 	branch := res.Branch
 	if branch == "" {
 		branch = res.Existing // the same change again: its branch, pushed and its PR updated
@@ -129,6 +135,7 @@ func (w WriteFlags) RunWrite(f *Factory, command string, plan func(*ops.Client) 
 		return err
 	}
 	title, _, _ := strings.Cut(p.Message, "\n")
-	return f.Publish(Publish{Repo: repo, Fleet: fl, Branch: branch, Base: base, Title: strings.TrimSpace(title),
+	_, err = f.Publish(Publish{Repo: repo, Fleet: fl, Branch: branch, Base: base, Title: strings.TrimSpace(title),
 		PR: w.PR, Labels: w.Labels, Reviewers: w.Reviewers, Draft: w.Draft})
+	return err
 }

@@ -70,8 +70,9 @@ func (o *Options) Run() error {
 		if err != nil {
 			return err
 		}
-		return o.f.Publish(cmdutil.Publish{Repo: o.repo, Fleet: o.fleet, Branch: o.branch, Base: o.Base, Title: title,
+		_, err = o.f.Publish(cmdutil.Publish{Repo: o.repo, Fleet: o.fleet, Branch: o.branch, Base: o.Base, Title: title,
 			PR: true, Labels: o.Labels, Reviewers: o.Reviewers, Draft: o.Draft})
+		return err
 	default:
 		return o.f.ShowPR(o.repo, o.fleet, o.branch, o.Base, o.verb == "url")
 	}

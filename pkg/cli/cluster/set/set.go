@@ -21,6 +21,7 @@ type Options struct {
 	SupportPlan   *cmdutil.EnumValue
 	Tier          *cmdutil.EnumValue
 	Maintenance   []string
+	cmdutil.FleetWide
 	cmdutil.WriteFlags
 
 	settings ops.ClusterSettings
@@ -36,7 +37,7 @@ func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 		Tier:          cmdutil.NewEnum("", spec.SKUTiers...),
 	}
 	cmd := &cobra.Command{
-		Use:   "set CLUSTER [--auto-upgrade-channel C] [--node-os-upgrade-channel C] [--maintenance-window KIND=WINDOW]... [--support-plan P] [--tier T]",
+		Use:   "set (CLUSTER | -l SELECTOR) [--auto-upgrade-channel C] [--node-os-upgrade-channel C] [--maintenance-window KIND=WINDOW]... [--support-plan P] [--tier T]",
 		Short: "Change a cluster's upgrade channels, maintenance windows, support plan or tier on a new branch",
 		Long: `Change a cluster's lifecycle settings. Only the flags given change; each is edited in place in
 the cluster's values, so the diff is the changed lines only and every comment stays.
@@ -52,15 +53,21 @@ the cluster's values, so the diff is the changed lines only and every comment st
         node-os       aksManagedNodeOSUpgradeSchedule, 4 to 24 hours
   --support-plan KubernetesOfficial|AKSLongTermSupport
         AKSLongTermSupport (LTS) needs --tier Premium.
-  --tier Free|Standard|Premium`,
+  --tier Free|Standard|Premium
+
+With -l instead of CLUSTER, every cluster the selector matches gets the settings, in one commit, or
+one branch per wave with --waves (see cluster upgrade --help and docs/fleet-changes.md).`,
 		Example: `  fleetctl cluster set atlantic-aks --auto-upgrade-channel node-image --node-os-upgrade-channel SecurityPatch
   fleetctl cluster set atlantic-aks --maintenance-window node-os=Sunday@02:00+4h --maintenance-window default=off
-  fleetctl cluster set atlantic-aks --tier Premium --support-plan AKSLongTermSupport --dry-run`,
-		Args:              cobra.ExactArgs(1),
+  fleetctl cluster set atlantic-aks --tier Premium --support-plan AKSLongTermSupport --dry-run
+  fleetctl cluster set -l env=prod --node-os-upgrade-channel SecurityPatch --waves ring=canary,early,broad`,
+		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: cmdutil.CompleteClusterArgs(f, false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.cmd = cmd
-			o.Cluster = args[0]
+			if len(args) == 1 {
+				o.Cluster = args[0]
+			}
 			return cmdutil.RunSteps(o, runF)
 		},
 	}
@@ -70,7 +77,8 @@ the cluster's values, so the diff is the changed lines only and every comment st
 	fl.StringArrayVar(&o.Maintenance, "maintenance-window", nil, "planned maintenance window, repeatable: KIND=DAY@HH:MM[±HH:MM]+Nh or KIND=off, KIND default|auto-upgrade|node-os")
 	cmdutil.AddEnumFlag(cmd, o.SupportPlan, "support-plan", "Kubernetes support plan (AKSLongTermSupport needs --tier Premium)")
 	cmdutil.AddEnumFlag(cmd, o.Tier, "tier", "AKS pricing tier")
-	cmdutil.AddWriteFlags(cmd, &o.WriteFlags, "<prefix>/set-CLUSTER")
+	cmdutil.AddFleetWideFlags(cmd, &o.FleetWide)
+	cmdutil.AddWriteFlags(cmd, &o.WriteFlags, "<prefix>/set-CLUSTER; with -l <prefix>/set-SETTINGS")
 	return cmd
 }
 
@@ -112,10 +120,21 @@ func (o *Options) Complete() error {
 
 // Validate checks the write flags; the settings are checked against the AKS rules by the fleet
 // client.
-func (o *Options) Validate() error { return o.WriteFlags.Validate() }
+func (o *Options) Validate() error {
+	if err := o.FleetWide.Validate(o.Cluster != ""); err != nil {
+		return err
+	}
+	return o.WriteFlags.Validate()
+}
 
 // Run plans the new settings with the fleet client and writes them.
 func (o *Options) Run() error {
+	if o.Selector != "" {
+		return o.RunFleetWide(o.f, "cluster set -l "+o.Selector, o.FleetWide, func(c *ops.Client, clusters []string) (*change.Plan, error) {
+			return c.PlanMany(ops.Many{Clusters: clusters, Subject: "set " + o.settings.Describe(), Branch: "set-" + o.settings.Slug(),
+				Per: func(name string) (*change.Plan, error) { return c.SetCluster(name, o.settings) }})
+		})
+	}
 	return o.RunWrite(o.f, "cluster set "+o.Cluster, func(c *ops.Client) (*change.Plan, error) {
 		return c.SetCluster(o.Cluster, o.settings)
 	})

@@ -19,6 +19,7 @@ type Options struct {
 	Name              string
 	KubernetesVersion string
 	ControlPlaneOnly  bool
+	cmdutil.FleetWide
 	cmdutil.WriteFlags
 	cmdutil.SupportFlags
 }
@@ -27,7 +28,7 @@ type Options struct {
 func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	o := &Options{f: f}
 	cmd := &cobra.Command{
-		Use:   "upgrade NAME --kubernetes-version vX.Y.Z",
+		Use:   "upgrade (NAME | -l SELECTOR [--waves LABEL=V1,V2,...]) --kubernetes-version vX.Y.Z",
 		Short: "Upgrade a cluster's Kubernetes version on a new branch",
 		Long: `Upgrade the control plane and every node pool to a new Kubernetes version, editing the
 cluster's values in place.
@@ -37,14 +38,24 @@ v1.38.z), to a minor AKS offers on the day (the support table of docs/providers.
 --versions-file). With --control-plane-only the pools keep the version they run: each gets its own
 kubernetesVersion in the values, which must stay at most ` + fmt.Sprint(spec.MaxPoolMinorSkew) + ` minor versions behind the
 control plane. Run upgrade again without --control-plane-only (at the control plane's version, or
-the next one) to bring the pools up; they then follow the cluster's version again.`,
+the next one) to bring the pools up; they then follow the cluster's version again.
+
+With -l instead of NAME, every cluster the selector matches on the base branch is upgraded, in one
+commit. With --waves (or rollout.waves in .fleetctl.yaml) the change is one branch per wave, every
+one from the base branch and holding only its wave's clusters, each checked as a whole; a cluster
+the rules refuse (version skew, a minor AKS does not offer) stops the command before any branch is
+made. With --pr each wave gets its pull request, naming the previous wave's; fleetctl rollout
+status follows the rollout (docs/fleet-changes.md).`,
 		Example: `  fleetctl cluster upgrade atlantic-aks --kubernetes-version v1.37.2
   fleetctl cluster upgrade atlantic-aks --kubernetes-version v1.37.2 --control-plane-only
-  fleetctl cluster upgrade atlantic-aks --kubernetes-version v1.37.2 --dry-run`,
-		Args:              cobra.ExactArgs(1),
+  fleetctl cluster upgrade atlantic-aks --kubernetes-version v1.37.2 --dry-run
+  fleetctl cluster upgrade -l env=prod --kubernetes-version v1.37.2 --waves ring=canary,early,broad --pr`,
+		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: cmdutil.CompleteClusterArgs(f, false),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Name = args[0]
+			if len(args) == 1 {
+				o.Name = args[0]
+			}
 			return cmdutil.RunSteps(o, runF)
 		},
 	}
@@ -53,7 +64,8 @@ the next one) to bring the pools up; they then follow the cluster's version agai
 	fl.BoolVar(&o.ControlPlaneOnly, "control-plane-only", false, "upgrade the control plane and leave the node pools at their version")
 	_ = cmd.MarkFlagRequired("kubernetes-version")
 	_ = cmd.RegisterFlagCompletionFunc("kubernetes-version", cobra.NoFileCompletions)
-	cmdutil.AddWriteFlags(cmd, &o.WriteFlags, "<prefix>/upgrade-NAME")
+	cmdutil.AddFleetWideFlags(cmd, &o.FleetWide)
+	cmdutil.AddWriteFlags(cmd, &o.WriteFlags, "<prefix>/upgrade-NAME; with -l <prefix>/upgrade-VERSION, and -wave-N-VALUE per wave")
 	cmdutil.AddSupportFlags(cmd, &o.SupportFlags)
 	return cmd
 }
@@ -62,10 +74,33 @@ the next one) to bring the pools up; they then follow the cluster's version agai
 func (o *Options) Complete() error { return nil }
 
 // Validate checks the flags against each other; the AKS upgrade rules are the fleet client's.
-func (o *Options) Validate() error { return o.WriteFlags.Validate() }
+func (o *Options) Validate() error {
+	if err := o.FleetWide.Validate(o.Name != ""); err != nil {
+		return err
+	}
+	return o.WriteFlags.Validate()
+}
 
 // Run plans the upgrade with the fleet client and writes it.
 func (o *Options) Run() error {
+	if o.Selector != "" {
+		return o.RunFleetWide(o.f, "cluster upgrade -l "+o.Selector, o.FleetWide, func(c *ops.Client, clusters []string) (*change.Plan, error) {
+			if err := o.SupportFlags.Apply(o.f, c); err != nil {
+				return nil, err
+			}
+			if err := spec.ValidateVersion("--kubernetes-version", o.KubernetesVersion); err != nil {
+				return nil, err
+			}
+			subject := "upgrade to Kubernetes " + o.KubernetesVersion
+			if o.ControlPlaneOnly {
+				subject = "upgrade the control plane to Kubernetes " + o.KubernetesVersion
+			}
+			return c.PlanMany(ops.Many{Clusters: clusters, Subject: subject, Branch: "upgrade-" + o.KubernetesVersion,
+				Per: func(name string) (*change.Plan, error) {
+					return c.Upgrade(name, o.KubernetesVersion, o.ControlPlaneOnly)
+				}})
+		})
+	}
 	return o.RunWrite(o.f, "cluster upgrade "+o.Name, func(c *ops.Client) (*change.Plan, error) {
 		if err := o.SupportFlags.Apply(o.f, c); err != nil {
 			return nil, err
