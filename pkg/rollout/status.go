@@ -29,13 +29,19 @@ type WaveState struct {
 }
 
 // Discover finds the waves of rollout id: the branches (local, else the remote's) named
-// <prefix>/<id>-wave-N-..., read through their commits' trailers, in wave order. base is the
-// revision merges are looked for in (origin/main, main).
+// <prefix>/<id>-wave-N-... (or <id>-wave-N-... when --branch named them), whose commits' trailers
+// say they belong to it, in wave order. base is the revision merges are looked for in
+// (origin/main, main).
 func Discover(repo *gitrepo.Repo, fl *fleet.Fleet, id, remote, base string) ([]WaveState, error) {
-	prefix := fl.Config.Git.BranchPrefix + "/" + id + "-wave-"
-	refs, err := repo.Branches(remote, prefix)
+	all, err := repo.Branches(remote, "")
 	if err != nil {
 		return nil, err
+	}
+	var refs []gitrepo.BranchRef
+	for _, r := range all {
+		if strings.HasPrefix(r.Name, fl.Config.Git.BranchPrefix+"/"+id+"-wave-") || strings.HasPrefix(r.Name, id+"-wave-") {
+			refs = append(refs, r)
+		}
 	}
 	baseCommit, err := repo.ResolveCommit(base)
 	if err != nil {
