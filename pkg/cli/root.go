@@ -72,7 +72,17 @@ offline, and commits each change to a new branch ready for a pull request.`,
 	)
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
+	flagNoticesToStderr(root, f.IO.ErrOut)
 	return root
+}
+
+// flagNoticesToStderr sends what pflag prints while parsing (the notice that a deprecated flag such
+// as --label of the write commands was used) to stderr: cobra would print it on stdout, the data.
+func flagNoticesToStderr(cmd *cobra.Command, w io.Writer) {
+	cmd.Flags().SetOutput(w)
+	for _, c := range cmd.Commands() {
+		flagNoticesToStderr(c, w)
+	}
 }
 
 // Main runs fleetctl with the process's arguments and returns the exit code.

@@ -66,3 +66,22 @@ func AddEnumFlag(cmd *cobra.Command, e *EnumValue, name, usage string) {
 func AddSelectorFlag(cmd *cobra.Command, p *string, what string) {
 	cmd.Flags().StringVarP(p, "selector", "l", "", what+": a label selector over the clusters' labels, as kubectl takes it (env=prod,ring in (early,broad),!canary)")
 }
+
+// appendStrings is a repeatable string flag that appends every value to one slice, so that two
+// names of the same flag (--pr-label and its deprecated alias --label) can be mixed on one command
+// line without one replacing the other's values.
+type appendStrings struct{ p *[]string }
+
+func (a appendStrings) String() string {
+	if a.p == nil || len(*a.p) == 0 {
+		return "" // the zero default, which help does not print
+	}
+	return "[" + strings.Join(*a.p, ",") + "]"
+}
+func (a appendStrings) Type() string { return "stringArray" }
+
+// Set appends v.
+func (a appendStrings) Set(v string) error {
+	*a.p = append(*a.p, v)
+	return nil
+}

@@ -30,8 +30,9 @@ type WriteFlags struct {
 	NoConfig bool
 }
 
-// AddWriteFlags registers --dry-run, --no-commit, --branch and --from; defaultBranch describes the
-// branch name used without --branch.
+// AddWriteFlags registers --dry-run, --no-commit, --branch, --from and the publishing flags
+// (--push, --pr, --pr-label, --reviewer, --draft); defaultBranch describes the branch name used
+// without --branch.
 func AddWriteFlags(cmd *cobra.Command, w *WriteFlags, defaultBranch string) {
 	fl := cmd.Flags()
 	fl.BoolVar(&w.DryRun, "dry-run", false, "check the change as a real run would and print it as a unified diff; write nothing")
@@ -40,7 +41,13 @@ func AddWriteFlags(cmd *cobra.Command, w *WriteFlags, defaultBranch string) {
 	fl.StringVar(&w.From, "from", "", "revision the new branch starts from (default: the base branch: git.baseBranch, else origin's default branch, else main; HEAD for the current commit)")
 	fl.BoolVar(&w.Push, "push", false, "push the new branch, and only it, to git.remote (default origin); git.push: true in .fleetctl.yaml does it always")
 	fl.BoolVar(&w.PR, "pr", false, "push, then open the pull request against the base branch (or update the one the branch already has), with the plan as its body")
-	fl.StringArrayVar(&w.Labels, "label", nil, "label of the pull request (repeatable; default git.pr.labels)")
+	fl.Var(appendStrings{&w.Labels}, "pr-label", "label of the pull request (repeatable; default git.pr.labels)")
+	// --label was this flag's name before clusters had labels; it stays as a deprecated alias, except
+	// on a command that registered its own --label first (cluster add: the cluster's labels).
+	if fl.Lookup("label") == nil {
+		fl.Var(appendStrings{&w.Labels}, "label", "label of the pull request (deprecated: use --pr-label)")
+		_ = fl.MarkDeprecated("label", "use --pr-label")
+	}
 	fl.StringArrayVar(&w.Reviewers, "reviewer", nil, "reviewer of the pull request (repeatable; default git.pr.reviewers)")
 	fl.BoolVar(&w.Draft, "draft", false, "open the pull request as a draft (default git.pr.draft)")
 }
@@ -51,7 +58,7 @@ func (w *WriteFlags) Validate() error {
 		return FlagErrorf("--push and --pr publish a commit: they cannot be combined with --dry-run or --no-commit")
 	}
 	if (len(w.Labels) > 0 || len(w.Reviewers) > 0 || w.Draft) && !w.PR {
-		return FlagErrorf("--label, --reviewer and --draft describe the pull request: add --pr")
+		return FlagErrorf("--pr-label, --reviewer and --draft describe the pull request: add --pr")
 	}
 	if w.DryRun && w.NoCommit {
 		return FlagErrorf("--dry-run and --no-commit: give one; --dry-run writes nothing at all")

@@ -70,6 +70,9 @@ func addMessage(fl *fleet.Fleet, c spec.Cluster) string {
 	if c.SKUTier != "" {
 		fmt.Fprintf(&b, "  sku tier:           %s\n", c.SKUTier)
 	}
+	if len(c.Labels) > 0 {
+		fmt.Fprintf(&b, "  labels:             %s\n", labelsString(c.Labels))
+	}
 	fmt.Fprintf(&b, "  node pools:\n")
 	for _, p := range c.NodePools {
 		fmt.Fprintf(&b, "    %s\n", fleet.DescribePool(p))

@@ -34,6 +34,7 @@ type Options struct {
 	NodeOSUpgrade     *cmdutil.EnumValue
 	SupportPlan       *cmdutil.EnumValue
 	Maintenance       []string
+	Labels            []string
 	NodeLabels        []string
 	NodeTaints        []string
 	ServiceCIDR       string
@@ -78,11 +79,16 @@ Give min and max instead of count for an autoscaled pool. Zones: zones=1,2,3.
 Lifecycle: --auto-upgrade-channel none|node-image (patch, stable and rapid are refused: CAPI
 owns the Kubernetes version), --node-os-upgrade-channel, --support-plan AKSLongTermSupport (with
 --sku-tier Premium), and --maintenance-window KIND=DAY@HH:MM[±HH:MM]+Nh, repeatable, KIND one of
-default (whole UTC hours), auto-upgrade, node-os (4 to 24 hours), e.g. auto-upgrade=Saturday@22:00+4h.`,
+default (whole UTC hours), auto-upgrade, node-os (4 to 24 hours), e.g. auto-upgrade=Saturday@22:00+4h.
+
+--label key=value (repeatable) labels the cluster: the chart puts the labels on the CAPI Cluster,
+and -l selects clusters by them (cluster list -l, cluster label -l). The keys the chart sets itself
+and the cluster.x-k8s.io prefix are refused. The pull request's labels are --pr-label here.`,
 		Example: `  fleetctl cluster add atlantic-aks
   fleetctl cluster add pacific-aks --location westus3 --kubernetes-version v1.37.2 \
     --node-pool name=system,mode=System,vm-size=Standard_D4s_v5,count=3 \
     --node-pool name=work,mode=User,vm-size=Standard_D8s_v5,min=2,max=20,zones=1,2,3
+  fleetctl cluster add indian-aks --label env=prod --label ring=canary
   fleetctl cluster add test-aks --dry-run`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -105,6 +111,9 @@ default (whole UTC hours), auto-upgrade, node-os (4 to 24 hours), e.g. auto-upgr
 	cmdutil.AddEnumFlag(cmd, o.NodeOSUpgrade, "node-os-upgrade-channel", "AKS node OS upgrade channel")
 	cmdutil.AddEnumFlag(cmd, o.SupportPlan, "support-plan", "Kubernetes support plan (AKSLongTermSupport needs --sku-tier Premium)")
 	fl.StringArrayVar(&o.Maintenance, "maintenance-window", nil, "planned maintenance window, repeatable: KIND=DAY@HH:MM[±HH:MM]+Nh, KIND default|auto-upgrade|node-os")
+	// Registered before the write flags: on cluster add, --label is the cluster's label, and the pull
+	// request's label is --pr-label only.
+	fl.StringArrayVar(&o.Labels, "label", nil, "cluster label key=value, repeatable: on the CAPI Cluster, for selectors (-l); not the chart's own keys nor the cluster.x-k8s.io prefix")
 	fl.StringArrayVar(&o.NodeLabels, "node-label", nil, "node label of a pool, repeatable: POOL:key=value")
 	fl.StringArrayVar(&o.NodeTaints, "node-taint", nil, "node taint of a pool, repeatable: POOL:key=value:Effect or POOL:key:Effect (NoSchedule|PreferNoSchedule|NoExecute)")
 	fl.StringVar(&o.ServiceCIDR, "service-cidr", "", "service CIDR (default from .fleetctl.yaml)")
@@ -181,6 +190,16 @@ func (o *Options) Complete() error {
 			c.MaintenanceWindows = map[string]spec.MaintenanceWindow{}
 		}
 		c.MaintenanceWindows[name] = *w
+	}
+	labels, err := spec.ParseClusterLabels("--label", o.Labels)
+	if err != nil {
+		return cmdutil.FlagErrorf("%s", err)
+	}
+	for k, v := range labels {
+		if c.Labels == nil {
+			c.Labels = map[string]string{}
+		}
+		c.Labels[k] = v
 	}
 	set("service-cidr", &c.Network.ServiceCIDR, o.ServiceCIDR)
 	set("dns-service-ip", &c.Network.DNSServiceIP, o.DNSServiceIP)

@@ -4,9 +4,11 @@
 package printer
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -57,18 +59,71 @@ func blockStyle(n *yaml.Node) {
 	}
 }
 
-// table writes rows under a header, aligned.
+// table writes rows under a header, aligned; an empty last cell leaves no trailing spaces.
 func table(w io.Writer, header []string, rows [][]string) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	var buf bytes.Buffer
+	tw := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(header, "\t"))
 	for _, r := range rows {
 		fmt.Fprintln(tw, strings.Join(r, "\t"))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	out := make([]byte, 0, buf.Len())
+	for line := range bytes.Lines(buf.Bytes()) {
+		out = append(out, bytes.TrimRight(line, " \n")...)
+		out = append(out, '\n')
+	}
+	_, err := w.Write(out)
+	return err
 }
 
-// Clusters prints clusters as a table, wide table or one name per line.
-func Clusters(w io.Writer, format string, items []fleet.ClusterInfo) error {
+// LabelColumns are the label columns a cluster table adds after its own: one per key in Keys
+// (header the key upper-cased, empty when the cluster lacks the label), then with All a LABELS
+// column of every label, key=value sorted by key and comma-separated (<none> without labels).
+type LabelColumns struct {
+	Keys []string
+	All  bool
+}
+
+func (lc LabelColumns) header() []string {
+	h := make([]string, 0, len(lc.Keys)+1)
+	for _, k := range lc.Keys {
+		h = append(h, strings.ToUpper(k))
+	}
+	if lc.All {
+		h = append(h, "LABELS")
+	}
+	return h
+}
+
+func (lc LabelColumns) cells(c fleet.ClusterInfo) []string {
+	cells := make([]string, 0, len(lc.Keys)+1)
+	for _, k := range lc.Keys {
+		cells = append(cells, c.Labels[k])
+	}
+	if lc.All {
+		cells = append(cells, LabelList(c.Labels))
+	}
+	return cells
+}
+
+// LabelList prints labels as k=v,k=v sorted by key, or <none>.
+func LabelList(l map[string]string) string {
+	if len(l) == 0 {
+		return "<none>"
+	}
+	parts := make([]string, 0, len(l))
+	for _, k := range slices.Sorted(maps.Keys(l)) {
+		parts = append(parts, k+"="+l[k])
+	}
+	return strings.Join(parts, ",")
+}
+
+// Clusters prints clusters as a table, wide table or one name per line; the tables end with the
+// label columns lc asks for.
+func Clusters(w io.Writer, format string, items []fleet.ClusterInfo, lc LabelColumns) error {
 	if format == "name" {
 		for _, c := range items {
 			fmt.Fprintln(w, c.Name)
@@ -79,22 +134,22 @@ func Clusters(w io.Writer, format string, items []fleet.ClusterInfo) error {
 	if format == "wide" {
 		header = []string{"NAME", "LOCATION", "VERSION", "POOLS", "NODES", "RESOURCE GROUP", "SKU", "NETWORK", "SERVICE CIDR", "LISTED", "PATH"}
 	}
+	header = append(header, lc.header()...)
 	rows := make([][]string, 0, len(items))
 	for _, c := range items {
-		if c.Error != "" {
-			row := []string{c.Name, "-", "-", "-", "-", c.Path}
-			if format == "wide" {
-				row = []string{c.Name, "-", "-", "-", "-", "-", "-", "-", "-", yesNo(c.Listed), c.Path}
-			}
-			rows = append(rows, row)
-			continue
+		var row []string
+		switch {
+		case c.Error != "" && format == "wide":
+			row = []string{c.Name, "-", "-", "-", "-", "-", "-", "-", "-", yesNo(c.Listed), c.Path}
+		case c.Error != "":
+			row = []string{c.Name, "-", "-", "-", "-", c.Path}
+		case format == "wide":
+			row = []string{c.Name, c.Location, Version(c), Pools(c), Nodes(c.Nodes), dash(c.ResourceGroup), dash(c.SKUTier),
+				dash(network(c)), dash(c.Network.ServiceCIDR), yesNo(c.Listed), c.Path}
+		default:
+			row = []string{c.Name, c.Location, Version(c), Pools(c), Nodes(c.Nodes), c.Path}
 		}
-		if format == "wide" {
-			rows = append(rows, []string{c.Name, c.Location, Version(c), Pools(c), Nodes(c.Nodes), dash(c.ResourceGroup), dash(c.SKUTier),
-				dash(network(c)), dash(c.Network.ServiceCIDR), yesNo(c.Listed), c.Path})
-			continue
-		}
-		rows = append(rows, []string{c.Name, c.Location, Version(c), Pools(c), Nodes(c.Nodes), c.Path})
+		rows = append(rows, append(row, lc.cells(c)...))
 	}
 	return table(w, header, rows)
 }
@@ -186,6 +241,9 @@ func Cluster(w io.Writer, c fleet.ClusterInfo) error {
 	row("Path", c.Path)
 	if !c.Listed {
 		row("Listed", "no (Flux does not apply this folder)")
+	}
+	if len(c.Labels) > 0 {
+		row("Labels", LabelList(c.Labels))
 	}
 	row("Location", c.Location)
 	row("Resource group", c.ResourceGroup)
