@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/fleetctl/fleetctl/pkg/change"
 	"github.com/fleetctl/fleetctl/pkg/cli/internal/printer"
@@ -24,13 +25,15 @@ type FleetWide struct {
 	MaxPerWave int
 
 	waves spec.Waves
+	flags *pflag.FlagSet
 }
 
 // AddFleetWideFlags registers -l/--selector, --waves and --max-per-wave.
 func AddFleetWideFlags(cmd *cobra.Command, fw *FleetWide) {
 	AddSelectorFlag(cmd, &fw.Selector, "change every cluster it selects instead of one named cluster")
 	fl := cmd.Flags()
-	fl.StringVar(&fw.Waves, "waves", "", "with -l: one branch (and pull request) per wave, each from the base branch, by a label's values in order, e.g. ring=canary,early,broad (default rollout.waves in .fleetctl.yaml)")
+	fw.flags = fl
+	fl.StringVar(&fw.Waves, "waves", "", "with -l: one branch (and pull request) per wave, each from the base branch, by a label's values in order, e.g. ring=canary,early,broad (default rollout.waves in .fleetctl.yaml; '' for one branch)")
 	fl.IntVar(&fw.MaxPerWave, "max-per-wave", 0, "with waves: split a wave with more clusters into parts of at most N (default rollout.maxPerWave; 0: no limit)")
 }
 
@@ -41,7 +44,7 @@ func (fw *FleetWide) Validate(named bool) error {
 		return FlagErrorf("give a cluster name or -l/--selector, not both")
 	case !named && fw.Selector == "":
 		return FlagErrorf("give a cluster name, or -l/--selector to change every cluster it selects")
-	case fw.Selector == "" && (fw.Waves != "" || fw.MaxPerWave != 0):
+	case fw.Selector == "" && (fw.changed("waves") || fw.changed("max-per-wave")):
 		return FlagErrorf("--waves and --max-per-wave split a fleet-wide change: add -l/--selector")
 	case fw.MaxPerWave < 0:
 		return FlagErrorf("--max-per-wave %d: must be 0 (no limit) or more", fw.MaxPerWave)
@@ -64,6 +67,9 @@ func (fw *FleetWide) Validate(named bool) error {
 // ManyPlan plans the change of a set of clusters (a wave, or every selected cluster) as one plan.
 type ManyPlan func(c *ops.Client, clusters []string) (*change.Plan, error)
 
+// changed says whether the flag was given (a flag given as '' or 0 overrides the config).
+func (fw *FleetWide) changed(name string) bool { return fw.flags != nil && fw.flags.Changed(name) }
+
 // RunFleetWide carries out a write over the clusters fw.Selector selects on the base branch:
 // without waves one branch (as RunWrite), with waves one branch per wave, each from the base. Every
 // wave is planned and checked before anything is written; a wave that breaks a rule stops the
@@ -74,13 +80,13 @@ func (w WriteFlags) RunFleetWide(f *Factory, command string, fw FleetWide, plan 
 		return err
 	}
 	waves := fw.waves
-	if waves.Key == "" && fw.Waves == "" && fl.Config.Rollout.Waves != "" {
+	if !fw.changed("waves") && fl.Config.Rollout.Waves != "" {
 		if waves, err = spec.ParseWaves("rollout.waves", fl.Config.Rollout.Waves); err != nil {
 			return err
 		}
 	}
 	maxPer := fw.MaxPerWave
-	if maxPer == 0 {
+	if !fw.changed("max-per-wave") {
 		maxPer = fl.Config.Rollout.MaxPerWave
 	}
 	if waves.Key != "" && w.NoCommit {
