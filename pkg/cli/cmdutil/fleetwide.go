@@ -67,7 +67,7 @@ func (fw *FleetWide) Validate(named bool) error {
 // ManyPlan plans the change of a set of clusters (a wave, or every selected cluster) as one plan.
 type ManyPlan func(c *ops.Client, clusters []string) (*change.Plan, error)
 
-// changed says whether the flag was given (a flag given as '' or 0 overrides the config).
+// changed says whether the flag was given (a flag given as ” or 0 overrides the config).
 func (fw *FleetWide) changed(name string) bool { return fw.flags != nil && fw.flags.Changed(name) }
 
 // RunFleetWide carries out a write over the clusters fw.Selector selects on the base branch:
