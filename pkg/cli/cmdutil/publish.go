@@ -33,6 +33,8 @@ type Publish struct {
 	Draft     bool
 	// Preamble, when set, opens the pull request's body (markdown), before the plan.
 	Preamble string
+	// Pushed says the branch is only the remote's (a remote-tracking branch): nothing to push.
+	Pushed bool
 }
 
 // forgeRepo reads the remote of the fleet repo as a forge repository; err is set when its
@@ -90,10 +92,12 @@ func (f *Factory) Publish(p Publish) (url string, err error) {
 	creds := f.credentials(fr.Provider)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	if err := p.Repo.Push(ctx, gitrepo.PushOptions{Remote: cfg.Git.Remote, Branch: p.Branch, Credentials: creds}); err != nil {
-		return "", err
+	if !p.Pushed {
+		if err := p.Repo.Push(ctx, gitrepo.PushOptions{Remote: cfg.Git.Remote, Branch: p.Branch, Credentials: creds}); err != nil {
+			return "", err
+		}
+		fmt.Fprintf(f.IO.Out, "pushed branch %s to %s (%s)\n", p.Branch, cfg.Git.Remote, remoteURL)
 	}
-	fmt.Fprintf(f.IO.Out, "pushed branch %s to %s (%s)\n", p.Branch, cfg.Git.Remote, remoteURL)
 	if !p.PR {
 		return "", nil
 	}
@@ -140,6 +144,9 @@ func pick(flag, cfg []string) []string {
 // planBody is the plan of merging the pushed branch into the base, as markdown.
 func (f *Factory) planBody(p Publish) (string, error) {
 	head, err := p.Repo.Snapshot(p.Branch)
+	if err != nil && p.Pushed {
+		head, err = p.Repo.Snapshot(p.Fleet.Config.Git.Remote + "/" + p.Branch)
+	}
 	if err != nil {
 		return "", err
 	}

@@ -59,6 +59,9 @@ func blockStyle(n *yaml.Node) {
 	}
 }
 
+// Table writes rows under a header, aligned, as every fleetctl table is.
+func Table(w io.Writer, header []string, rows [][]string) error { return table(w, header, rows) }
+
 // table writes rows under a header, aligned; an empty last cell leaves no trailing spaces.
 func table(w io.Writer, header []string, rows [][]string) error {
 	var buf bytes.Buffer
