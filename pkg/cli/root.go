@@ -5,6 +5,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	rolloutcmd "github.com/fleetctl/fleetctl/pkg/cli/rollout"
 	"io"
 	"regexp"
 	"runtime/debug"
@@ -71,6 +72,7 @@ offline, and commits each change to a new branch ready for a pull request.`,
 		providers.NewCmd(f),
 		repair.NewCmd(f, nil),
 		statuscmd.NewCmd(f, nil),
+		rolloutcmd.NewCmd(f),
 	)
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)

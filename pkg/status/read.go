@@ -410,7 +410,7 @@ func (s *server) helmRelease(hr *unstructured.Unstructured) *HelmReleaseStatus {
 	g, _, _ := unstructured.NestedInt64(hr.Object, "status", "observedGeneration")
 	h.Observed = g > 0 && g == hr.GetGeneration()
 	h.LastAttemptedRevision, _, _ = unstructured.NestedString(hr.Object, "status", "lastAttemptedRevision")
-	h.ChartVersion = deployedChartVersion(hr)
+	h.ChartVersion, h.LastDeployed = deployedRelease(hr)
 	h.Commit = chartCommit(h.ChartVersion)
 	h.HelmChart, _, _ = unstructured.NestedString(hr.Object, "status", "helmChart")
 	if hc := s.helmCharts[h.HelmChart]; hc != nil {
@@ -419,11 +419,11 @@ func (s *server) helmRelease(hr *unstructured.Unstructured) *HelmReleaseStatus {
 	return h
 }
 
-// deployedChartVersion is the chart version of the newest release in status.history whose status
-// is deployed (the release running now; a newer failed one is not).
-func deployedChartVersion(hr *unstructured.Unstructured) string {
+// deployedRelease is the chart version and the deploy time of the newest release in
+// status.history whose status is deployed (the release running now; a newer failed one is not).
+func deployedRelease(hr *unstructured.Unstructured) (string, time.Time) {
 	hist, _, _ := unstructured.NestedSlice(hr.Object, "status", "history")
-	best, bestV := "", int64(-1)
+	best, bestV, at := "", int64(-1), time.Time{}
 	for _, h := range hist {
 		m, ok := h.(map[string]any)
 		if !ok || m["status"] != "deployed" {
@@ -432,9 +432,13 @@ func deployedChartVersion(hr *unstructured.Unstructured) string {
 		v, _, _ := unstructured.NestedInt64(m, "version")
 		if cv, _ := m["chartVersion"].(string); v > bestV {
 			best, bestV = cv, v
+			at = time.Time{}
+			if ts, _ := m["lastDeployed"].(string); ts != "" {
+				at, _ = time.Parse(time.RFC3339, ts)
+			}
 		}
 	}
-	return best
+	return best, at
 }
 
 // chartCommit is the commit in a chart version's build metadata: source-controller builds a chart

@@ -102,6 +102,8 @@ type HelmReleaseStatus struct {
 	ChartVersion string `json:"chartVersion,omitempty"`
 	// Commit is the abbreviated commit ChartVersion was built from.
 	Commit string `json:"commit,omitempty"`
+	// LastDeployed is when that release was deployed (status.history[].lastDeployed).
+	LastDeployed time.Time `json:"lastDeployed,omitzero"`
 	// LastAttemptedRevision is the chart version of the last attempt, successful or not.
 	LastAttemptedRevision string `json:"lastAttemptedRevision,omitempty"`
 	// HelmChart is the HelmChart the controller made for the release (namespace/name).
@@ -178,6 +180,17 @@ func (c ClusterStatus) HealthyFor(now time.Time) time.Duration {
 		return 0
 	}
 	return now.Sub(c.ReadySince)
+}
+
+// ReportedVersion is the version the pool runs as the server has it: its spec version, unless its
+// status reports another one.
+func (p PoolStatus) ReportedVersion() string {
+	for _, s := range p.StatusVersions {
+		if s != p.Version {
+			return s
+		}
+	}
+	return p.Version
 }
 
 // AtVersion reports whether the server has the cluster at version v: the control plane asks for

@@ -377,3 +377,11 @@ func (o *Options) serverError(err error) error {
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// Connect loads the kubeconfig of the management cluster as fleetctl status does, for the other
+// commands that read it (rollout status): the client, the server's URL and where the configuration
+// came from.
+func Connect(f *cmdutil.Factory, kubeconfig, kubeContext string) (dynamic.Interface, string, string, error) {
+	o := &Options{f: f, Kubeconfig: kubeconfig, Context: kubeContext}
+	return o.connect()
+}
