@@ -129,16 +129,16 @@ func (o *Options) Validate() error {
 
 // Result is `rollout status -o json|yaml`.
 type Result struct {
-	APIVersion string      `json:"apiVersion"`
-	Kind       string      `json:"kind"`
-	Rollout    string      `json:"rollout"`
-	Base       string      `json:"base"`
-	Soak       string      `json:"soak"`
-	Waves      []WaveJSON  `json:"waves"`
-	Next       *NextJSON   `json:"next,omitempty"`
-	MayGo      bool        `json:"mayGo"`
-	Reason     string      `json:"reason"`
-	Health     string      `json:"health,omitempty"`
+	APIVersion string     `json:"apiVersion"`
+	Kind       string     `json:"kind"`
+	Rollout    string     `json:"rollout"`
+	Base       string     `json:"base"`
+	Soak       string     `json:"soak"`
+	Waves      []WaveJSON `json:"waves"`
+	Next       *NextJSON  `json:"next,omitempty"`
+	MayGo      bool       `json:"mayGo"`
+	Reason     string     `json:"reason"`
+	Health     string     `json:"health,omitempty"`
 }
 
 // WaveJSON is one wave of Result.
