@@ -144,4 +144,72 @@ spec:
 	if open != 1 {
 		t.Fatalf("%d open pull requests for the scale branch, want 1", open)
 	}
+	stepWavePRs(ctx, t, fg, repo, forgeEnv)
+}
+
+// stepWavePRs: a fleet-wide upgrade in two waves with --pr on the real forge: one pull request per
+// wave, each head a branch from main holding only its wave's cluster, the second's body naming
+// the first wave and linking its pull request.
+func stepWavePRs(ctx context.Context, t *testing.T, fg *forge, repo forgeRepo, forgeEnv []string) {
+	f := env.fleet
+	cfg := readFleetConfig(t)
+	fg.git(t, f.dir, "fetch", "forge")
+	f.git(t, "checkout", "-q", "main")
+	f.git(t, "reset", "-q", "--hard", "forge/main")
+	// Two clusters in two rings on the forge's main: pr-aks labelled, wave-aks added with its label.
+	// (--from main: main is the forge's here, origin/HEAD the other git server's.)
+	f.run(t, "cluster", "label", "pr-aks", "ring=canary", "env=e2e", "--branch", "rings", "--from", "main")
+	f.run(t, "cluster", "add", "wave-aks", "--label", "ring=broad", "--label", "env=e2e", "--branch", "rings-2", "--from", "HEAD")
+	fg.git(t, f.dir, "push", "forge", "rings-2:main")
+	fg.git(t, f.dir, "fetch", "forge")
+	f.git(t, "checkout", "-q", "main")
+	f.git(t, "reset", "-q", "--hard", "forge/main")
+	version := f.git(t, "show", "forge/main:capi/clusters/pr-aks/values.yaml")
+	cur := ""
+	for _, line := range strings.Split(version, "\n") {
+		if v, ok := strings.CutPrefix(line, "kubernetesVersion: "); ok {
+			cur = strings.TrimSpace(v)
+		}
+	}
+	target, err := nextMinor(cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := f.fleetctlWith(t, forgeEnv, "cluster", "upgrade", "-l", "env=e2e", "--kubernetes-version", target, "--waves", "ring=canary,broad", "--pr", "--from", "main")
+	if r.code != 0 {
+		t.Fatalf("fleetctl cluster upgrade -l env=e2e --waves ring=canary,broad --pr: %s", fg.redact(r.String()))
+	}
+	ms := prLine.FindAllStringSubmatch(r.stdout, -1)
+	if len(ms) != 2 || ms[0][1] != "opened" || ms[1][1] != "opened" {
+		t.Fatalf("want two pull requests opened, one per wave:\n%s", r.stdout)
+	}
+	id := "upgrade-" + target
+	base := f.git(t, "rev-parse", "forge/main")
+	for i, w := range []struct{ branch, cluster string }{
+		{cfg.Git.BranchPrefix + "/" + id + "-wave-1-canary", "pr-aks"},
+		{cfg.Git.BranchPrefix + "/" + id + "-wave-2-broad", "wave-aks"},
+	} {
+		var n int
+		fmt.Sscan(ms[i][2], &n)
+		got := fg.pr(ctx, t, repo, n)
+		if got.Head.Ref != w.branch || got.Base.Ref != "main" || got.Head.SHA != f.git(t, "rev-parse", w.branch) {
+			t.Fatalf("wave %d: pull request #%d head %s@%s base %s; want %s on main", i+1, n, got.Head.Ref, got.Head.SHA, got.Base.Ref, w.branch)
+		}
+		if parent := f.git(t, "rev-parse", w.branch+"^"); parent != base {
+			t.Errorf("wave %d: branch %s starts from %s, not main %s", i+1, w.branch, parent, base)
+		}
+		if files := f.git(t, "diff", "--name-only", base, w.branch); files != "capi/clusters/"+w.cluster+"/values.yaml" {
+			t.Errorf("wave %d changes %q, want only %s's values", i+1, files, w.cluster)
+		}
+		wantBody := []string{fmt.Sprintf("**Wave %d of 2** of rollout `%s`", i+1, id), "### fleetctl plan"}
+		if i == 1 {
+			wantBody = append(wantBody, fmt.Sprintf("Previous wave: wave 1 (ring=canary), [%s](%s)", cfg.Git.BranchPrefix+"/"+id+"-wave-1-canary", ms[0][3]))
+		}
+		for _, want := range wantBody {
+			if !strings.Contains(got.Body, want) {
+				t.Errorf("wave %d: pull request #%d body lacks %q:\n%s", i+1, n, want, got.Body)
+			}
+		}
+		fmt.Printf("    wave %d pull request #%d: %s\n", i+1, n, got.HTMLURL)
+	}
 }
