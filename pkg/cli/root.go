@@ -21,6 +21,7 @@ import (
 	prcmd "github.com/fleetctl/fleetctl/pkg/cli/pr"
 	"github.com/fleetctl/fleetctl/pkg/cli/providers"
 	"github.com/fleetctl/fleetctl/pkg/cli/repair"
+	statuscmd "github.com/fleetctl/fleetctl/pkg/cli/status"
 	validatecmd "github.com/fleetctl/fleetctl/pkg/cli/validate"
 	versioncmd "github.com/fleetctl/fleetctl/pkg/cli/version"
 	"github.com/fleetctl/fleetctl/pkg/validate/engine"
@@ -69,6 +70,7 @@ offline, and commits each change to a new branch ready for a pull request.`,
 		migrate.NewCmd(f, nil),
 		providers.NewCmd(f),
 		repair.NewCmd(f, nil),
+		statuscmd.NewCmd(f, nil),
 	)
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
