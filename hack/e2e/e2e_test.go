@@ -249,6 +249,41 @@ func stepAddCluster(ctx context.Context, t *testing.T) {
 			t.Errorf("remote namespace ingress-nginx (from %s) created before CRD %s (from %s)", infraKS, crd.GetName(), fluxKS)
 		}
 	}
+
+	// fleetctl status against the real API server: the release Ready at the merge commit and the
+	// objects' spec as stored. No CAPI controller runs here, so the Cluster is not Ready until the
+	// stand-in writes the status CAPI and CAPZ would (docs/e2e.md).
+	l, st := fleetctlStatus(t, cluster)
+	checkStatus(t, l, st, want, sha)
+	if st.Ready || st.ControlPlane == nil || st.ControlPlane.StatusVersion != "" {
+		t.Errorf("status before any CAPI status: ready %v, control plane %+v; want not ready and no version reported", st.Ready, st.ControlPlane)
+	}
+	capiStandIn(ctx, t, ns, cluster, want.version)
+	l, st = fleetctlStatus(t, cluster)
+	checkStatus(t, l, st, want, sha)
+	if !st.Ready || st.Cluster == nil || st.Cluster.Phase != "Provisioned" || st.ControlPlane.StatusVersion != want.version {
+		t.Errorf("status after the CAPI stand-in: ready %v, cluster %+v, control plane %+v; want Ready, Provisioned, version %s",
+			st.Ready, st.Cluster, st.ControlPlane, want.version)
+	}
+	if st.HelmRelease != nil && st.ReadySince.Before(st.HelmRelease.Ready.LastTransitionTime) {
+		t.Errorf("status readySince %s is before the HelmRelease's Ready transition %s", st.ReadySince, st.HelmRelease.Ready.LastTransitionTime)
+	}
+	checkStatusTable(t, cluster, "True", sha, "Provisioned", want.version, nodes(want))
+	checkStatusWatch(t, cluster)
+}
+
+// nodes is POOLS of fleetctl status once every node is ready: ready/desired summed over the
+// pools, an autoscaled pool at its minimum.
+func nodes(want clusterWant) string {
+	n := 0
+	for _, p := range want.pools {
+		if p.max != 0 {
+			n += p.min
+		} else {
+			n += p.count
+		}
+	}
+	return fmt.Sprintf("%d/%d", n, n)
 }
 
 // stepScale: fleetctl nodepool scale, merge, MachinePool replicas change.
@@ -288,12 +323,29 @@ func stepUpgrade(ctx context.Context, t *testing.T) {
 	waitSource(ctx, t, sha)
 	waitKustomization(ctx, t, fluxNamespace, "clusters", sha)
 	waitHelmRelease(ctx, t, want.namespace, cluster, sha)
+	old := want.version
 	want.version = target
 	for name, p := range want.pools {
 		p.version = target
 		want.pools[name] = p
 	}
 	checkClusterObjects(ctx, t, want)
+
+	// fleetctl status: the objects ask for the new version; the control plane still reports the
+	// old one until CAPZ (here its stand-in) says AKS runs the new one.
+	l, st := fleetctlStatus(t, cluster)
+	checkStatus(t, l, st, want, sha)
+	if st.ControlPlane.StatusVersion != old {
+		t.Errorf("status after the merge: control plane reports %q, want %s (the stand-in's last word)", st.ControlPlane.StatusVersion, old)
+	}
+	checkStatusTable(t, cluster, "True", sha, "Provisioned", old+"->"+target, `\d+/\d+`)
+	capiStandIn(ctx, t, want.namespace, cluster, target)
+	l, st = fleetctlStatus(t, cluster)
+	checkStatus(t, l, st, want, sha)
+	if !st.Ready || st.ControlPlane.StatusVersion != target {
+		t.Errorf("status after the upgrade is reported: ready %v, control plane %+v; want Ready at %s", st.Ready, st.ControlPlane, target)
+	}
+	checkStatusTable(t, cluster, "True", sha, "Provisioned", target, nodes(want))
 }
 
 // nextMinor turns v1.37.2 into v1.38.0.

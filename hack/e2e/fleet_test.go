@@ -44,9 +44,14 @@ func (r result) String() string {
 const fleetctlNow = "FLEETCTL_NOW=2026-12-04"
 
 func (f *fleetRepo) fleetctl(dir string, args ...string) result {
+	return f.fleetctlEnv(dir, nil, args...)
+}
+
+// fleetctlEnv is fleetctl with extra environment variables.
+func (f *fleetRepo) fleetctlEnv(dir string, extraEnv []string, args ...string) result {
 	cmd := exec.Command(f.bin, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), append(gitEnv, "NO_COLOR=1", fleetctlNow)...)
+	cmd.Env = append(append(os.Environ(), append(gitEnv, "NO_COLOR=1", fleetctlNow)...), extraEnv...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
