@@ -204,9 +204,12 @@ func checkStatusTable(t *testing.T, name, ready, sha, phase, version, pools stri
 		t.Fatalf("fleetctl status: %s", r)
 	}
 	row := fmt.Sprintf(`(?m)^%s +%s +%s +yes +%s +%s +%s +-$`, name, ready, sha[:12], phase, regexp.QuoteMeta(version), pools)
-	if !regexp.MustCompile(row).MatchString(r.stdout) {
+	got := regexp.MustCompile(row).FindString(r.stdout)
+	if got == "" {
 		t.Errorf("fleetctl status: no row matching %s in\n%s", row, r.stdout)
+		return
 	}
+	fmt.Printf("    fleetctl status: %s\n", strings.Join(strings.Fields(got), " "))
 }
 
 // checkStatusWatch runs fleetctl status --watch, waits for its first table, interrupts it as

@@ -431,8 +431,7 @@ func deployedRelease(hr *unstructured.Unstructured) (string, time.Time) {
 		}
 		v, _, _ := unstructured.NestedInt64(m, "version")
 		if cv, _ := m["chartVersion"].(string); v > bestV {
-			best, bestV = cv, v
-			at = time.Time{}
+			best, bestV, at = cv, v, time.Time{}
 			if ts, _ := m["lastDeployed"].(string); ts != "" {
 				at, _ = time.Parse(time.RFC3339, ts)
 			}
