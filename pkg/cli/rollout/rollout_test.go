@@ -138,6 +138,23 @@ func TestRolloutStatusGate(t *testing.T) {
 		t.Errorf("inside the soak:\n%s", out)
 	}
 
+	// Ready for an hour, but the release of the merged revision was deployed five minutes ago: the
+	// soak counts from the release (the HelmRelease's status.history lastDeployed).
+	now := ready.Add(time.Hour)
+	fresh := server(t, dir, func(name string, objs []*unstructured.Unstructured) {
+		if name != "canary-1" {
+			return
+		}
+		hr := statustest.Find(objs, "HelmRelease", "canary-1")
+		hist, _, _ := unstructured.NestedSlice(hr.Object, "status", "history")
+		hist[0].(map[string]any)["lastDeployed"] = now.Add(-5 * time.Minute).Format(time.RFC3339)
+		statustest.Set(hr, hist, "status", "history")
+	})
+	out, _, _ = status(t, dir, now, fresh, "upgrade-v1.37.2")
+	if !strings.Contains(out, "canary-1 (wave 1): healthy for 5m0s, soak is 30m0s") {
+		t.Errorf("a fresh release:\n%s", out)
+	}
+
 	// canary-2's control plane still reports v1.36.3 (AKS is upgrading it), and it is not Ready.
 	slow := server(t, dir, func(name string, objs []*unstructured.Unstructured) {
 		if name != "canary-2" {

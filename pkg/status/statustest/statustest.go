@@ -184,7 +184,8 @@ func Objects(tb testing.TB, f *fleet.Fleet, name string, st State) []*unstructur
 			"lastAttemptedRevision": chartVersion,
 			"conditions":            []any{cond("Ready", def(st.ReleaseReady, "True"), def(st.ReleaseReason, "UpgradeSucceeded"), def(st.ReleaseMessage, "Helm upgrade succeeded"), Later)},
 			"history": []any{map[string]any{"name": name, "namespace": ns, "version": int64(2), "status": "deployed",
-				"chartName": ch.Name(), "chartVersion": chartVersion, "digest": "sha256:0", "configDigest": "sha256:0"}},
+				"chartName": ch.Name(), "chartVersion": chartVersion, "digest": "sha256:0", "configDigest": "sha256:0",
+				"lastDeployed": Later.Format(time.RFC3339)}},
 		},
 	})
 	if st.Stale {
