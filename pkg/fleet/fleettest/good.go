@@ -29,23 +29,7 @@ func GoodRepo(tb testing.TB, dir string) *fleet.Fleet {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	files, err := f.SkeletonFiles()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	WriteFiles(tb, dir, files)
-	for _, c := range GoodClusters(f) {
-		cf, err := f.ClusterFiles(c)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		WriteFiles(tb, dir, cf)
-		list, err := f.AddToClusterList(c.Name)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		WriteFiles(tb, dir, []render.File{{Path: f.ClustersKustomization(), Content: list}})
-	}
+	WriteFleet(tb, f, GoodClusters(f)...)
 	top, _ := os.ReadDir(dir)
 	var paths []string
 	for _, e := range top {
@@ -74,6 +58,29 @@ func GoodClusters(f *fleet.Fleet) []spec.Cluster {
 		{Name: "win", Mode: "User", VMSize: "Standard_D4s_v5", OSType: "Windows", Count: intp(1)},
 	}
 	return []spec.Cluster{a, p}
+}
+
+// WriteFleet writes init's skeleton and the clusters (each folder and its entry in the list of
+// clusters) into the fleet's root.
+func WriteFleet(tb testing.TB, f *fleet.Fleet, clusters ...spec.Cluster) {
+	tb.Helper()
+	files, err := f.SkeletonFiles()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	WriteFiles(tb, f.Root, files)
+	for _, c := range clusters {
+		cf, err := f.ClusterFiles(c)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		WriteFiles(tb, f.Root, cf)
+		list, err := f.AddToClusterList(c.Name)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		WriteFiles(tb, f.Root, []render.File{{Path: f.ClustersKustomization(), Content: list}})
+	}
 }
 
 // WriteFiles writes rendered files below root.

@@ -7,8 +7,6 @@ package statustest
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -21,7 +19,7 @@ import (
 
 	"github.com/fleetctl/fleetctl/pkg/config"
 	"github.com/fleetctl/fleetctl/pkg/fleet"
-	"github.com/fleetctl/fleetctl/pkg/render"
+	"github.com/fleetctl/fleetctl/pkg/fleet/fleettest"
 	"github.com/fleetctl/fleetctl/pkg/spec"
 	"github.com/fleetctl/fleetctl/pkg/status"
 )
@@ -47,37 +45,8 @@ func Fleet(tb testing.TB, clusters ...spec.Cluster) *fleet.Fleet {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	files, err := f.SkeletonFiles()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	write(tb, root, files)
-	for _, c := range clusters {
-		cf, err := f.ClusterFiles(c)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		write(tb, root, cf)
-		list, err := f.AddToClusterList(c.Name)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		write(tb, root, []render.File{{Path: f.ClustersKustomization(), Content: list}})
-	}
+	fleettest.WriteFleet(tb, f, clusters...)
 	return f
-}
-
-func write(tb testing.TB, root string, files []render.File) {
-	tb.Helper()
-	for _, f := range files {
-		p := filepath.Join(root, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			tb.Fatal(err)
-		}
-		if err := os.WriteFile(p, f.Content, 0o644); err != nil {
-			tb.Fatal(err)
-		}
-	}
 }
 
 // Cluster returns a cluster of the fleet's defaults at version, with a fixed pool "system" of 3
